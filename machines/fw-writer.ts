@@ -1,0 +1,213 @@
+// The fw-writer machine: the single owner of firewall mutations. It queues requests, applies one
+// job at a time through provided actors (applyJob, verify, probe), retries failures with backoff
+// (a ban is never dropped), checks for drift periodically, and drains its queue before stopping.
+import { assign, emit, fromPromise, setup, stateIn, type AnyActorRef } from 'xstate';
+import type { FwReplyEvent, FwRequestMeta, FwWriterEvent } from '../src/core/events.js';
+import type { ExpectedSet, FirewallPlan } from '../src/core/fw-plan.js';
+import { enqueue, enqueueRepair, expectedAfter, type FwJob } from '../src/core/fw-queue.js';
+import type { ApplyStats, Drift, MissingPiece } from '../actors/fw/backend.js';
+
+export interface FwWriterInput {
+  verifyIntervalMs: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+}
+
+/** What applyJob resolves with: stats of a load and, for a repair, the plan it applied. */
+export interface JobResult {
+  stats?: ApplyStats;
+  plan?: FirewallPlan;
+  /** how long the backend took, measured by the actor (machines read no clock) */
+  ms?: number;
+}
+
+export interface FwWriterContext extends FwWriterInput {
+  queue: FwJob[];
+  expected: ExpectedSet[];
+  /** consecutive failures of the job at the head of the queue */
+  failures: number;
+  lastError: string | null;
+  missing: MissingPiece[];
+  applied: number;
+}
+
+/** Notifications emitted for observers (logging, metrics, status). */
+export type FwWriterEmitted =
+  | { type: 'fw.job.done'; kind: FwJob['kind']; ops: number; ms: number; stats?: ApplyStats }
+  | { type: 'fw.job.failed'; kind: FwJob['kind']; error: string; retryInMs: number }
+  | { type: 'fw.drift'; drifts: string[] }
+  | { type: 'fw.missing'; missing: MissingPiece[] };
+
+function reply(metas: FwRequestMeta[], ev: (opId: string) => FwReplyEvent) {
+  for (const m of metas) if (m.replyTo) (m.replyTo as AnyActorRef).send(ev(m.opId));
+}
+
+function backoffMs(ctx: FwWriterContext): number {
+  return Math.min(ctx.retryMaxMs, ctx.retryInitialMs * 2 ** Math.max(0, ctx.failures - 1));
+}
+
+export const fwWriterMachine = setup({
+  types: {
+    context: {} as FwWriterContext,
+    events: {} as FwWriterEvent,
+    input: {} as FwWriterInput,
+    emitted: {} as FwWriterEmitted,
+  },
+  actors: {
+    probe: fromPromise<MissingPiece[]>(async () => []),
+    applyJob: fromPromise<JobResult, { job: FwJob; expected: ExpectedSet[] }>(async () => ({})),
+    verify: fromPromise<Drift[], { expected: ExpectedSet[] }>(async () => []),
+  },
+  delays: {
+    verifyInterval: ({ context }) => context.verifyIntervalMs,
+    retryDelay: ({ context }) => backoffMs(context),
+  },
+  guards: {
+    hasWork: ({ context }) => context.queue.length > 0,
+    draining: stateIn('#fw-writer.active.lifecycle.draining'),
+    hasExpected: ({ context }) => context.expected.length > 0,
+  },
+  actions: {
+    enqueueRequest: assign({ queue: ({ context, event }) => enqueue(context.queue, event) }),
+  },
+}).createMachine({
+  id: 'fw-writer',
+  context: ({ input }) => ({ ...input, queue: [], expected: [], failures: 0, lastError: null, missing: [], applied: 0 }),
+  initial: 'active',
+  states: {
+    active: {
+      type: 'parallel',
+      on: {
+        'ban.requested': { actions: 'enqueueRequest' },
+        'unban.requested': { actions: 'enqueueRequest' },
+        'set.replace': { actions: 'enqueueRequest' },
+        'plan.apply': { actions: 'enqueueRequest' },
+        'fw.teardown': { actions: 'enqueueRequest' },
+      },
+      states: {
+        lifecycle: {
+          initial: 'running',
+          states: {
+            running: { on: { drain: 'draining' } },
+            draining: {},
+          },
+        },
+        work: {
+          initial: 'probing',
+          states: {
+            probing: {
+              invoke: {
+                src: 'probe',
+                onDone: [
+                  {
+                    guard: ({ event }) => event.output.length > 0,
+                    target: 'unavailable',
+                    actions: [
+                      assign({ missing: ({ event }) => event.output, failures: ({ context }) => context.failures + 1 }),
+                      emit(({ event }) => ({ type: 'fw.missing' as const, missing: event.output })),
+                    ],
+                  },
+                  { target: 'idle', actions: assign({ missing: [], failures: 0 }) },
+                ],
+                onError: {
+                  target: 'unavailable',
+                  actions: assign({ lastError: ({ event }) => String(event.error), failures: ({ context }) => context.failures + 1 }),
+                },
+              },
+            },
+            // The firewall tools are missing: requests stay queued; probe again with backoff.
+            unavailable: {
+              always: { guard: 'draining', target: '#fw-writer.stopped' },
+              after: { retryDelay: 'probing' },
+            },
+            idle: {
+              always: [
+                { guard: 'hasWork', target: 'working' },
+                { guard: 'draining', target: '#fw-writer.stopped' },
+              ],
+              on: { 'fw.verify': { guard: 'hasExpected', target: 'verifying' } },
+              after: { verifyInterval: { guard: 'hasExpected', target: 'verifying' } },
+            },
+            working: {
+              entry: assign({ lastError: null }),
+              invoke: {
+                src: 'applyJob',
+                input: ({ context }) => ({ job: context.queue[0]!, expected: context.expected }),
+                onDone: {
+                  target: 'idle',
+                  actions: [
+                    ({ context, event }) => {
+                      const job = context.queue[0]!;
+                      reply(job.metas, (opId) =>
+                        event.output.stats ? { type: 'fw.applied', opId, stats: event.output.stats } : { type: 'fw.applied', opId },
+                      );
+                    },
+                    emit(({ context, event }) => {
+                      const job = context.queue[0]!;
+                      return {
+                        type: 'fw.job.done' as const,
+                        kind: job.kind,
+                        ops: job.kind === 'entries' ? job.ops.length : 1,
+                        ms: event.output.ms ?? 0,
+                        ...(event.output.stats ? { stats: event.output.stats } : {}),
+                      };
+                    }),
+                    assign(({ context, event }) => {
+                      const job = context.queue[0]!;
+                      return {
+                        expected: expectedAfter(context.expected, job, event.output.plan),
+                        queue: context.queue.slice(1),
+                        failures: 0,
+                        applied: context.applied + 1,
+                      };
+                    }),
+                  ],
+                },
+                onError: {
+                  target: 'backoff',
+                  actions: [
+                    assign({
+                      failures: ({ context }) => context.failures + 1,
+                      lastError: ({ event }) => (event.error instanceof Error ? event.error.message : String(event.error)),
+                    }),
+                    emit(({ context }) => ({
+                      type: 'fw.job.failed' as const,
+                      kind: context.queue[0]!.kind,
+                      error: context.lastError ?? 'unknown error',
+                      retryInMs: backoffMs(context),
+                    })),
+                  ],
+                },
+              },
+            },
+            // A failed job stays at the head of the queue and is tried again: nothing is lost.
+            backoff: {
+              after: { retryDelay: 'working' },
+            },
+            verifying: {
+              invoke: {
+                src: 'verify',
+                input: ({ context }) => ({ expected: context.expected }),
+                onDone: [
+                  {
+                    guard: ({ event }) => event.output.length > 0,
+                    target: 'idle',
+                    actions: [
+                      emit(({ event }) => ({ type: 'fw.drift' as const, drifts: event.output.map((d) => d.what) })),
+                      assign({ queue: ({ context, event }) => enqueueRepair(context.queue, event.output.map((d) => d.what), false) }),
+                    ],
+                  },
+                  { target: 'idle' },
+                ],
+                // A verify that cannot run is not drift: try again at the next interval.
+                onError: { target: 'idle', actions: assign({ lastError: ({ event }) => String(event.error) }) },
+              },
+            },
+          },
+        },
+      },
+    },
+    stopped: { type: 'final' },
+  },
+});
+
