@@ -3,7 +3,7 @@
 import { fromPromise } from 'xstate';
 import { performance } from 'node:perf_hooks';
 import { fwWriterMachine, type JobResult } from '../machines/fw-writer.js';
-import type { FwJob } from '../src/core/fw-queue.js';
+import { expectedAfter, type FwJob } from '../src/core/fw-queue.js';
 import { emptyEntries, type ExpectedSet, type FirewallPlan, type PlannedSet } from '../src/core/fw-plan.js';
 import type { Drift, FirewallBackend, MissingPiece } from './fw/backend.js';
 import type { Logger } from '../src/log.js';
@@ -48,12 +48,21 @@ async function runJob(deps: FwWriterDeps, job: FwJob, expected: ExpectedSet[]): 
   }
 }
 
-/** The fw-writer actor logic, ready to be started by the supervisor. */
+/**
+ * The fw-writer actor logic, ready to be started by the supervisor. The closure outlives one
+ * incarnation of the machine: it remembers what was applied so a restarted writer can verify it.
+ */
 export function fwWriterLogic(deps: FwWriterDeps) {
+  let applied: ExpectedSet[] = [];
   return fwWriterMachine.provide({
     actors: {
       probe: fromPromise<MissingPiece[]>(() => deps.backend.probe()),
-      applyJob: fromPromise<JobResult, { job: FwJob; expected: ExpectedSet[] }>(({ input }) => runJob(deps, input.job, input.expected)),
+      recall: fromPromise<ExpectedSet[]>(async () => applied),
+      applyJob: fromPromise<JobResult, { job: FwJob; expected: ExpectedSet[] }>(async ({ input }) => {
+        const result = await runJob(deps, input.job, input.expected);
+        applied = expectedAfter(input.expected, input.job, result.plan);
+        return result;
+      }),
       verify: fromPromise<Drift[], { expected: ExpectedSet[] }>(({ input }) => deps.backend.verify(input.expected)),
     },
   });

@@ -57,6 +57,8 @@ export const fwWriterMachine = setup({
     probe: fromPromise<MissingPiece[]>(async () => []),
     applyJob: fromPromise<JobResult, { job: FwJob; expected: ExpectedSet[] }>(async () => ({})),
     verify: fromPromise<Drift[], { expected: ExpectedSet[] }>(async () => []),
+    /** what a previous incarnation of the writer had applied (empty at the daemon's first start) */
+    recall: fromPromise<ExpectedSet[]>(async () => []),
   },
   delays: {
     verifyInterval: ({ context }) => context.verifyIntervalMs,
@@ -107,7 +109,7 @@ export const fwWriterMachine = setup({
                       emit(({ event }) => ({ type: 'fw.missing' as const, missing: event.output })),
                     ],
                   },
-                  { target: 'idle', actions: assign({ missing: [], failures: 0 }) },
+                  { target: 'recalling', actions: assign({ missing: [], failures: 0 }) },
                 ],
                 onError: {
                   target: 'unavailable',
@@ -119,6 +121,18 @@ export const fwWriterMachine = setup({
             unavailable: {
               always: { guard: 'draining', target: '#fw-writer.stopped' },
               after: { retryDelay: 'probing' },
+            },
+            // After a crash restart the queue is gone: check the kernel against what the previous
+            // incarnation applied, so a lost job is repaired instead of silently missing.
+            recalling: {
+              invoke: {
+                src: 'recall',
+                onDone: [
+                  { guard: ({ event }) => event.output.length > 0, target: 'verifying', actions: assign({ expected: ({ event }) => event.output }) },
+                  { target: 'idle' },
+                ],
+                onError: 'idle',
+              },
             },
             idle: {
               always: [

@@ -149,3 +149,17 @@ test('a newer full plan supersedes a queued one and both requesters hear the out
   t.deepEqual(r.replies.map((x) => x.opId).sort(), ['p1', 'p2']);
 });
 
+
+test('a restarted writer verifies what its previous incarnation applied and repairs drift at once', async (t) => {
+  const b = new RecordingBackend();
+  const logic = fwWriterLogic({ backend: b, rebuildPlan: async () => plan, log: loggerFor('test') });
+  const input = { verifyIntervalMs: 60_000, retryInitialMs: 1000, retryMaxMs: 30_000 };
+  const first = createActor(logic, { clock: new SimulatedClock(), input }).start();
+  first.send({ type: 'plan.apply', opId: 'p', plan });
+  for (let i = 0; i < 5; i++) await flush();
+  first.stop();
+  b.drifts = [{ what: 'set wt-bl-4 is empty' }];
+  createActor(logic, { clock: new SimulatedClock(), input }).start();
+  for (let i = 0; i < 10; i++) await flush();
+  t.deepEqual(b.calls, ['plan:1', 'verify', 'plan:1']);
+});
