@@ -102,7 +102,7 @@ function planFor(name: PlanName, ctx: SupervisorContext, event: MachineEvent, se
       return result.ok ? planReload(ctx, result.changes, now) : planReloadRefused(ctx, result.problems, now);
     }
     case 'reloadFailed':
-      return planReloadRefused(ctx, [`reloader failed: ${String(exit?.error)}`], now);
+      return planReloadRefused(ctx, [`reloader failed: ${exit?.error instanceof Error ? exit.error.message : String(exit?.error)}`], now);
     case 'beginStop':
       return planBeginStop(ctx);
     case 'stopHead':

@@ -36,3 +36,24 @@ export type FwReplyEvent =
   | { type: 'fw.applied'; opId: string; stats?: ApplyStats }
   /** the operation failed for good (it is retried before this is sent only for non-retryable errors) */
   | { type: 'fw.failed'; opId: string; error: string };
+
+// ---------------------------------------------------------------------------------------------
+// supervisor: the root of the tree. Only signal handlers and the control socket send it events; its
+// children only ever receive events from it (SupervisedChildEvent) and have nothing to send it.
+
+/** What the supervisor accepts from its owner (signal handlers, control socket), never from a child. */
+export type SupervisorEvent =
+  /** re-read the configuration, diff it and apply it (SIGHUP, `watcherctl reload`) */
+  | { type: 'reload.requested' }
+  /** stop every child in reverse start order, then finish with exit code 0 (SIGTERM, SIGINT) */
+  | { type: 'shutdown.requested' };
+
+/** What the supervisor sends to its children (a reload may also send a child its own update event). */
+export type SupervisedChildEvent =
+  /** finish pending work, then reach a final state (shutdown; only children with a shutdownTimeoutMs) */
+  { type: 'drain' };
+
+/** Emitted by the supervisor for observers (the daemon's log bridge); nobody sends it to anyone. */
+export type SupervisorNotice =
+  /** a start, exit, restart, reload outcome or give-up, for the log, tagged with the child it concerns */
+  { type: 'supervisor.notice'; level: 'info' | 'warn' | 'error'; message: string; childId?: string };
