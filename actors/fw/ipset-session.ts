@@ -65,7 +65,7 @@ export class IpsetSession {
 
   private runNow(lines: readonly string[]): Promise<void> {
     const live = this.live ?? this.start();
-    // Longer than 31 characters on purpose: the parse error is the acknowledgement (see header).
+    // Longer than 31 characters on purpose: the parse error is the acknowledgement (see the class comment).
     const fence = `wt-fence-${++this.seq}-`.padEnd(40, 'x');
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => this.fail(live, `no acknowledgement within ${this.timeoutMs} ms`), this.timeoutMs);
