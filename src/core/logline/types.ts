@@ -1,0 +1,40 @@
+// The shapes shared by the detection pipeline: a log line after its header was parsed, and a
+// detection (one rule matched one line). Pure data; no I/O.
+
+/** The detection modules: LG logins (sshd), MX mail transport, MB mailbox access and SASL, WB web. */
+export const MODULES = ['LG', 'MX', 'MB', 'WB'] as const;
+export type ModuleName = (typeof MODULES)[number];
+
+/** A log line with its header parsed once, whatever format it came in. */
+export interface LogLine {
+  /** when the line says it happened, ms since the epoch; null when the header had no usable time */
+  time: number | null;
+  /** the host named in the header, if any */
+  host: string | null;
+  /** the program (syslog tag without [pid]): sshd, postfix/smtpd, dovecot, nginx, ...; '' when unknown */
+  program: string;
+  pid: number | null;
+  /** the text after the header: what rules match against (attacker-influenced: never trust its shape) */
+  message: string;
+  /** WB only: the virtual host, when the format carries it */
+  vhost?: string;
+  /** WB access logs: the client address from the access-log field (not from free text) */
+  client?: string;
+}
+
+/** One rule matched one line: an affair candidate for the module. */
+export interface Detection {
+  /** normalised address (IPv4-mapped IPv6 becomes IPv4) */
+  ip: string;
+  family: 4 | 6;
+  /** rule id, e.g. "sshd-failed-password" */
+  rule: string;
+  /** event kind, e.g. "auth-failure", "invalid-user", "scan", "relay-denied", "flood" */
+  event: string;
+  /** affairs this line counts; a weight >= the module's limit bans at once */
+  weight: number;
+  user?: string;
+  vhost?: string;
+  /** time of the line (from its header), ms; null when unknown (the module then uses its clock) */
+  time: number | null;
+}
