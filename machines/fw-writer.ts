@@ -4,7 +4,7 @@
 import { assign, emit, fromPromise, setup, stateIn, type AnyActorRef } from 'xstate';
 import type { FwReplyEvent, FwRequestMeta, FwWriterEvent } from '../src/core/events.js';
 import type { ExpectedSet, FirewallPlan } from '../src/core/fw-plan.js';
-import { enqueue, enqueueRepair, expectedAfter, type FwJob } from '../src/core/fw-queue.js';
+import { enqueue, enqueueRepair, expectedAfter, splitKnown, type FwJob } from '../src/core/fw-queue.js';
 import type { ApplyStats, Drift, MissingPiece } from '../actors/fw/backend.js';
 
 export interface FwWriterInput {
@@ -71,6 +71,25 @@ export const fwWriterMachine = setup({
   },
   actions: {
     enqueueRequest: assign({ queue: ({ context, event }) => enqueue(context.queue, event) }),
+    /** live changes for sources without a set can never succeed: refuse them now, queue the rest */
+    enqueueEntries: assign(({ context, event }) => {
+      if (event.type !== 'ban.requested' && event.type !== 'unban.requested') return {};
+      const { known, unknown } = splitKnown(event.ops, context.expected);
+      if (unknown.length > 0 && event.replyTo) {
+        const names = [...new Set(unknown.map((o) => o.source))].join(', ');
+        (event.replyTo as AnyActorRef).send({ type: 'fw.failed', opId: event.opId, error: `no firewall set for ${names} (not in the applied plan)` });
+      }
+      if (known.length === 0) return {};
+      const meta = unknown.length > 0 ? { opId: event.opId } : event; // the requester already has its answer
+      return { queue: enqueue(context.queue, { ...meta, type: event.type, ops: known } as FwWriterEvent) };
+    }),
+    /** a live batch that keeps failing may target a set someone destroyed: repair before retrying */
+    repairBeforeRetry: assign({
+      queue: ({ context }) =>
+        context.failures >= 2 && context.queue[0]?.kind === 'entries'
+          ? enqueueRepair(context.queue, ['a live batch failed twice'], false)
+          : context.queue,
+    }),
   },
 }).createMachine({
   id: 'fw-writer',
@@ -80,8 +99,8 @@ export const fwWriterMachine = setup({
     active: {
       type: 'parallel',
       on: {
-        'ban.requested': { actions: 'enqueueRequest' },
-        'unban.requested': { actions: 'enqueueRequest' },
+        'ban.requested': { actions: 'enqueueEntries' },
+        'unban.requested': { actions: 'enqueueEntries' },
         'set.replace': { actions: 'enqueueRequest' },
         'plan.apply': { actions: 'enqueueRequest' },
         'fw.teardown': { actions: 'enqueueRequest' },
@@ -196,6 +215,7 @@ export const fwWriterMachine = setup({
             },
             // A failed job stays at the head of the queue and is tried again: nothing is lost.
             backoff: {
+              entry: 'repairBeforeRetry',
               after: { retryDelay: 'working' },
             },
             verifying: {

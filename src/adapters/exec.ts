@@ -1,6 +1,29 @@
 // Runs external programs (nft, ipset, iptables, ip) as argument lists, never through a shell,
 // optionally inside a named network namespace. The only place Watcher spawns processes.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * System tools are looked up in the system directories only, never on the caller's PATH: under npm
+ * scripts node_modules/.bin comes first, and its `nft` is @vercel/nft (a file tracer), not nftables.
+ */
+export const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'] as const;
+
+/** Absolute path of a system tool, or null when it is not installed. */
+export function which(cmd: string): string | null {
+  if (cmd.includes('/')) return cmd;
+  for (const dir of SYSTEM_DIRS) {
+    const p = path.join(dir, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
 
 export interface ExecResult {
   code: number;
@@ -19,9 +42,11 @@ export interface ExecOptions {
 export class Exec {
   constructor(readonly netns: string | null = null) {}
 
+  /** The program and arguments to spawn; a missing tool keeps its bare name so spawn fails with ENOENT. */
   argv(cmd: string, args: readonly string[]): [string, string[]] {
-    if (this.netns === null) return [cmd, [...args]];
-    return ['ip', ['netns', 'exec', this.netns, cmd, ...args]];
+    const file = which(cmd) ?? cmd;
+    if (this.netns === null) return [file, [...args]];
+    return [which('ip') ?? 'ip', ['netns', 'exec', this.netns, file, ...args]];
   }
 
   /** Runs to completion; never rejects for a non-zero exit (that is a value), only for spawn failure. */
@@ -62,14 +87,9 @@ export class Exec {
     return spawn(file, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
   }
 
-  /** True when the program can be found and started. */
+  /** True when the tool is installed (namespaces share the file system, so this holds inside one too). */
   async has(cmd: string): Promise<boolean> {
-    try {
-      await this.run(cmd, ['--version'], { timeoutMs: 10_000 });
-      return true;
-    } catch {
-      return false;
-    }
+    return which(cmd) !== null;
   }
 }
 

@@ -110,3 +110,17 @@ export function expectedAfter(expected: readonly ExpectedSet[], job: FwJob, appl
     }
   }
 }
+
+/**
+ * Splits entry changes into those for sets the kernel has and those for sources that have no set
+ * (e.g. a module that is not enabled): the latter can never succeed and are refused at once.
+ * Before the first plan is applied every source is accepted.
+ */
+export function splitKnown(ops: readonly EntryOp[], expected: readonly ExpectedSet[]): { known: EntryOp[]; unknown: EntryOp[] } {
+  if (expected.length === 0) return { known: [...ops], unknown: [] };
+  const sources = new Set(expected.map((e) => e.source));
+  const known: EntryOp[] = [];
+  const unknown: EntryOp[] = [];
+  for (const op of ops) (sources.has(op.source) ? known : unknown).push(op);
+  return { known, unknown };
+}

@@ -87,8 +87,8 @@ test('a failing batch is retried with backoff and no ban is lost', async (t) => 
   await flush();
   t.is(b.calls.length, 2, 'second backoff doubles to 2 s');
   clock.increment(1);
-  for (let i = 0; i < 5; i++) await flush();
-  t.is(b.calls.length, 3);
+  for (let i = 0; i < 10; i++) await flush();
+  t.deepEqual(b.calls, ['batch:1', 'batch:1', 'plan:1', 'batch:1'], 'after two failures the plan is repaired first');
   t.is(b.batches.length, 1, 'the third attempt succeeded');
   t.is(b.batches[0]![0]!.entry, '198.51.100.9');
   t.is(actor.getSnapshot().context.queue.length, 0);
@@ -162,4 +162,18 @@ test('a restarted writer verifies what its previous incarnation applied and repa
   createActor(logic, { clock: new SimulatedClock(), input }).start();
   for (let i = 0; i < 10; i++) await flush();
   t.deepEqual(b.calls, ['plan:1', 'verify', 'plan:1']);
+});
+
+test('live changes for a source without a set are refused at once, the rest is applied', async (t) => {
+  const b = new RecordingBackend();
+  const { actor } = start(b);
+  await flush();
+  actor.send({ type: 'plan.apply', opId: 'p', plan });
+  for (let i = 0; i < 5; i++) await flush();
+  const r = requester();
+  actor.send({ type: 'ban.requested', opId: 'mixed', ops: [ban('192.0.2.9'), { ...ban('192.0.2.10'), source: 'blacklist' }], replyTo: r.ref });
+  for (let i = 0; i < 5; i++) await flush();
+  t.deepEqual(r.replies.map((x) => x.type), ['fw.failed']);
+  t.deepEqual(b.calls, ['plan:1', 'batch:1']);
+  t.is(b.batches[0]![0]!.entry, '192.0.2.10');
 });
