@@ -1,10 +1,9 @@
 // The nftables backend: table `inet watcher`, one input chain, plain + interval sets per source and family.
 // Every change is one `nft -f -` transaction through Exec; it never touches tables other than its own.
-import type { Exec, ExecResult } from '../../src/adapters/exec.js';
+import { which, SYSTEM_DIRS, type Exec, type ExecResult } from '../../src/adapters/exec.js';
 import { WatcherError } from '../../src/core/errors.js';
 import { entryCount, type EntryOp, type ExpectedSet, type FirewallPlan, type PlannedSet } from '../../src/core/fw-plan.js';
 import type { ApplyStats, Drift, FirewallBackend, MissingPiece } from './backend.js';
-import { findNft, NFT_PATHS } from './nft-binary.js';
 import { kindIsInterval, NFT_PROBE_TABLE, NFT_TABLE_REF, nftSetName } from './nft-names.js';
 import { SampleBook } from './nft-samples.js';
 import { intervalElements, planInterval } from './nft-intervals.js';
@@ -22,7 +21,7 @@ export interface NftBackendOptions {
   /** input hook priority, lower than the standard filter chains (0) so Watcher sees packets first */
   hookPriority: number;
   log?: (msg: string) => void;
-  /** the nft program; default: the first of NFT_PATHS that exists (never looked up in PATH) */
+  /** the nft program; default: found in the system directories (never on PATH: see Exec's which) */
   nftPath?: string;
 }
 
@@ -180,8 +179,8 @@ export class NftBackend implements FirewallBackend {
 
   /** Runs nft; a missing binary (spawn failure, or `ip netns exec` unable to exec it) is FW_MISSING. */
   private async run(args: string[], input?: string | string[], timeoutMs?: number): Promise<ExecResult> {
-    const bin = this.opts.nftPath ?? findNft();
-    if (bin === null) throw new WatcherError('WATCHER_E_FW_MISSING', `nft not found in ${NFT_PATHS.join(', ')}`, { hint: INSTALL });
+    const bin = this.opts.nftPath ?? which('nft');
+    if (bin === null) throw new WatcherError('WATCHER_E_FW_MISSING', `nft not found in ${SYSTEM_DIRS.join(', ')}`, { hint: INSTALL });
     let r: ExecResult;
     try {
       r = await this.exec.run(bin, args, { ...(input !== undefined ? { input } : {}), ...(timeoutMs ? { timeoutMs } : {}) });

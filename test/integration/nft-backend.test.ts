@@ -2,18 +2,17 @@
 // the server namespace only, and connects from the peer. Skipped (with the reason) when not root.
 import { execFileSync } from 'node:child_process';
 import test, { type ExecutionContext } from 'ava';
-import { Exec } from '../../src/adapters/exec.js';
+import { Exec, which } from '../../src/adapters/exec.js';
 import { EntryCollector } from '../../src/core/aggregate.js';
 import { parseIpValue } from '../../src/core/ip.js';
 import { WatcherError } from '../../src/core/errors.js';
 import { expectedOf, formatV4, type FirewallPlan, type PlannedSet, type SetEntries, type SourceName, type Verdict } from '../../src/core/fw-plan.js';
 import { NftBackend } from '../../actors/fw/nft-backend.js';
-import { findNft } from '../../actors/fw/nft-binary.js';
 import { createLab, netnsUnavailable, PEER4, SERVER4, SERVER6, type Lab } from '../helpers/netns.js';
 
 const PORT = 8080;
-// Never plain 'nft' here: under npx, node_modules/.bin/nft is @vercel/nft (see nft-binary.ts).
-const NFT = findNft() ?? 'nft-not-installed';
+// Never plain 'nft' here: under npx, node_modules/.bin/nft is @vercel/nft (see Exec's which).
+const NFT = which('nft') ?? 'nft-not-installed';
 
 function entries(list: string[], filler: Uint32Array = new Uint32Array(0)): SetEntries {
   const c = new EntryCollector(filler.length + 16);
@@ -66,7 +65,7 @@ async function expectReach(t: ExecutionContext, lab: Lab, want: Record<string, '
   t.deepEqual(got, want);
 }
 
-const why = netnsUnavailable() ?? (findNft() === null ? 'nftables (nft) is not installed' : null);
+const why = netnsUnavailable() ?? (which('nft') === null ? 'nftables (nft) is not installed' : null);
 if (why) {
   console.log(`SKIP nft backend tests: ${why}`);
   test.skip('nft backend: real packets', () => undefined);
