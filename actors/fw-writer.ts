@@ -56,10 +56,18 @@ export function fwWriterLogic(deps: FwWriterDeps) {
   let applied: ExpectedSet[] = [];
   return fwWriterMachine.provide({
     actors: {
-      probe: fromPromise<MissingPiece[]>(() => deps.backend.probe()),
+      probe: fromPromise<MissingPiece[]>(async () => {
+        const missing = await deps.backend.probe();
+        // Said once per probe, with what to do; requests stay queued until the firewall is usable.
+        for (const m of missing) deps.log.error(`firewall unusable: ${m.what} — ${m.fix}; requests stay queued and are applied once it is fixed`);
+        return missing;
+      }),
       recall: fromPromise<ExpectedSet[]>(async () => applied),
       applyJob: fromPromise<JobResult, { job: FwJob; expected: ExpectedSet[] }>(async ({ input }) => {
-        const result = await runJob(deps, input.job, input.expected);
+        const result = await runJob(deps, input.job, input.expected).catch((e: unknown) => {
+          deps.log.warn(`${input.job.kind} failed, will retry: ${e instanceof Error ? e.message : String(e)}`);
+          throw e;
+        });
         applied = expectedAfter(input.expected, input.job, result.plan);
         return result;
       }),

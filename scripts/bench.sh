@@ -4,4 +4,4 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/ensure-deps.sh test >&2
 npx tsc -p tsconfig.build.json >&2
-exec node --expose-gc dist/test/bench/run.js "$@"
+exec node --import tsx test/bench/run.ts "$@"
