@@ -20,6 +20,33 @@ export interface LogLine {
   vhost?: string;
   /** WB access logs: the client address from the access-log field (not from free text) */
   client?: string;
+  /** WB access logs: the request fields as logged (escapes left as written, never decoded) */
+  http?: HttpFields;
+  /** WB error logs: the severity bracket as written: nginx `error`, Apache `auth_basic:error` */
+  level?: string;
+}
+
+/**
+ * The fields of one access-log request, sliced from the line as written: `\"`/`\x22` escapes stay,
+ * `-` stays `-`. The request line is attacker-chosen; a malformed one leaves method/path/protocol ''.
+ */
+export interface HttpFields {
+  /** `GET`; '' when the request line has no space (`-`, TLS bytes on a plain port) */
+  method: string;
+  /** the request target between the first and last space of the request line; '' when unknown */
+  path: string;
+  /** `HTTP/1.1`; '' for a missing or HTTP/0.9-shaped request line */
+  protocol: string;
+  /** the status code; null when the field is missing or not a number */
+  status: number | null;
+  /** the response size field; null when `-`, missing or not a number */
+  bytes: number | null;
+  /** the authenticated user field (`%u` / `$remote_user`); null when `-` */
+  user: string | null;
+  /** the quoted Referer field's content; null when the format has none (common log format) */
+  referer: string | null;
+  /** the quoted User-Agent field's content; null when the format has none */
+  userAgent: string | null;
 }
 
 /** One rule matched one line: an affair candidate for the module. */
