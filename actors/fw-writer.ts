@@ -71,7 +71,12 @@ export function fwWriterLogic(deps: FwWriterDeps) {
         applied = expectedAfter(input.expected, input.job, result.plan);
         return result;
       }),
-      verify: fromPromise<Drift[], { expected: ExpectedSet[] }>(({ input }) => deps.backend.verify(input.expected)),
+      verify: fromPromise<Drift[], { expected: ExpectedSet[] }>(({ input }) =>
+        deps.backend.verify(input.expected).catch((e: unknown) => {
+          deps.log.warn(`drift check failed, next try at the next interval: ${e instanceof Error ? e.message : String(e)}`);
+          throw e;
+        }),
+      ),
     },
   });
 }

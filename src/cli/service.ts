@@ -24,6 +24,22 @@ export function configOrExit(opts: LoadOptions): WatcherConfig {
   return r.config;
 }
 
+/**
+ * For verbs that only talk to a running daemon (status, stop, reload): a broken drop-in must not
+ * keep the operator from steering it, so fall back to the shipped defaults plus the flags.
+ */
+export function configForControl(opts: LoadOptions): WatcherConfig {
+  const r = loadConfig(opts);
+  if (r.ok) return r.config;
+  process.stderr.write(`watcher: warning: the configuration is invalid (the running daemon keeps its own):\n${formatProblems(r.problems)}\n`);
+  const fallback = loadConfig({ ...opts, configDir: '/nonexistent/watcher.d' });
+  if (!fallback.ok) {
+    process.stderr.write(`${formatProblems(fallback.problems)}\n`);
+    process.exit(1);
+  }
+  return fallback.config;
+}
+
 export async function daemonStatus(config: WatcherConfig): Promise<DaemonStatus | null> {
   try {
     const r = await request(config.control.socket, { cmd: 'status' }, 10_000);

@@ -1,7 +1,7 @@
 // `watcher`: the daemon (`run`) and its service verbs, plus `check-config`. Exit codes: 0 ok,
 // 1 error, 2 usage, 3 not running (status), 7 not running (reload).
 import { parseCommandLine, loadOptionsOf } from './options.js';
-import { configOrExit, daemonStatus, full, printStatus, reload, start, stop } from './service.js';
+import { configForControl, configOrExit, daemonStatus, full, printStatus, reload, start, stop } from './service.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { runDaemon } from '../daemon/run.js';
 
@@ -67,18 +67,18 @@ async function main(argv: string[]): Promise<number> {
     case 'start':
       return start(configOrExit(opts), passOn);
     case 'stop':
-      return stop(configOrExit(opts), flags.flush === true);
+      return stop(configForControl(opts), flags.flush === true);
     case 'restart': {
       const config = configOrExit(opts);
       const code = await stop(config, false);
       return code !== 0 ? code : start(config, passOn);
     }
     case 'reload':
-      return reload(configOrExit(opts));
+      return reload(configForControl(opts));
     case 'full':
       return full(configOrExit(opts), passOn);
     case 'status':
-      return printStatus(await daemonStatus(configOrExit(opts)), flags.json === true);
+      return printStatus(await daemonStatus(configForControl(opts)), flags.json === true);
     default:
       process.stderr.write(`watcher: unknown verb "${verb}"\n\n${HELP}`);
       return 2;

@@ -1,6 +1,6 @@
 // `watcherctl`: inspects and steers the running daemon through its control socket.
 import { parseCommandLine, loadOptionsOf } from './options.js';
-import { configOrExit, daemonStatus, printStatus, reload } from './service.js';
+import { configForControl, daemonStatus, printStatus, reload } from './service.js';
 
 const HELP = `watcherctl — inspect and steer the running Watcher daemon
 
@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return cmd === undefined && !flags.help ? 2 : 0;
   }
-  const config = configOrExit(loadOptionsOf(flags));
+  const config = configForControl(loadOptionsOf(flags));
   switch (cmd) {
     case 'status':
       return printStatus(await daemonStatus(config), flags.json === true);

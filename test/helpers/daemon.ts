@@ -1,6 +1,6 @@
 // Runs the compiled `watcher` daemon for integration tests in a temporary state/run/config dir,
 // managing the firewall of a test namespace. Stops it by PID in teardown.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,10 +36,23 @@ export function daemonDirs(t: ExecutionContext, yaml: string): DaemonDirs {
   return { ...d, flags: ['--config-dir', d.conf, '--state-dir', d.state, '--run-dir', d.run] };
 }
 
-/** Runs a watcher verb to completion. */
-export function watcher(dirs: DaemonDirs, args: string[]): { code: number; out: string } {
-  const r = spawnSync(process.execPath, [WATCHER, ...args, ...dirs.flags], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
+/**
+ * Runs a watcher verb to completion. Asynchronously: a spawnSync would stop this process from
+ * draining a foreground daemon's stderr pipe, and the daemon would block writing its log.
+ */
+export function watcher(dirs: DaemonDirs, args: string[]): Promise<{ code: number; out: string; stdout: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [WATCHER, ...args, ...dirs.flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    p.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, out: stdout + stderr, stdout });
+    });
+  });
 }
 
 export interface RunningDaemon {

@@ -4,6 +4,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
+import { which } from '../../src/adapters/exec.js';
 
 const PROBE = fileURLToPath(new URL('./probe.mjs', import.meta.url));
 let counter = 0;
@@ -16,13 +17,7 @@ export function netnsUnavailable(tools: string[] = []): string | null {
   } catch {
     return 'the ip command (iproute2) with netns support is missing';
   }
-  for (const tool of tools) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    } catch {
-      return `${tool} is not installed`;
-    }
-  }
+  for (const tool of tools) if (which(tool) === null) return `${tool} is not installed`;
   return null;
 }
 
@@ -90,12 +85,23 @@ export function createLab(t: ExecutionContext): Lab {
   for (const net of ['198.51.100.0/24', '203.0.113.0/24']) sh('ip', ['-n', server, 'route', 'add', net, 'dev', 'eth0']);
   sh('ip', ['-n', server, '-6', 'route', 'add', '2001:db8:1::/48', 'dev', 'eth0']);
 
+  // Neighbour entries are pinned: a ban on one peer address would otherwise drop the neighbour
+  // solicitations the peer happens to send from it and stall all of the peer's IPv6.
+  const mac = (ns: string) => (JSON.parse(sh('ip', ['-j', '-n', ns, 'link', 'show', 'eth0'])) as { address: string }[])[0]!.address;
+  const serverMac = mac(server);
+  const peerMac = mac(peer);
+  const pin = (ns: string, addr: string, lladdr: string) =>
+    sh('ip', ['-n', ns, 'neigh', 'replace', addr, 'lladdr', lladdr, 'dev', 'eth0', 'nud', 'permanent']);
+  for (const a of [SERVER4, SERVER6]) pin(peer, a, serverMac);
+  for (const a of [PEER4, PEER6]) pin(server, a, peerMac);
+
   return {
     server,
     peer,
     addPeerAddress(addr: string) {
       const v6 = addr.includes(':');
       sh('ip', ['-n', peer, 'addr', 'add', `${addr}/${v6 ? 128 : 32}`, 'dev', 'eth0', ...(v6 ? ['nodad'] : [])]);
+      pin(server, addr, peerMac);
     },
     async serve(port: number) {
       const p = spawn('ip', ['netns', 'exec', server, process.execPath, PROBE, 'serve', String(port)], {
@@ -115,7 +121,8 @@ export function createLab(t: ExecutionContext): Lab {
       return JSON.parse(await runProbe(peer, ['loop', src, dst, String(port), String(ms)])) as { attempts: number; open: number };
     },
     inServer(cmd, args) {
-      return sh('ip', ['netns', 'exec', server, cmd, ...args]);
+      // Resolved in the system dirs: under npm, node_modules/.bin/nft is @vercel/nft, not nftables.
+      return sh('ip', ['netns', 'exec', server, which(cmd) ?? cmd, ...args]);
     },
   };
 }
