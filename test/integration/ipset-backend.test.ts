@@ -40,7 +40,7 @@ function sessionPid(lab: Lab): number {
   const pids = execFileSync('ip', ['netns', 'pids', lab.server], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   const pid = pids.find((p) => {
     try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'ipset\0-\0';
+      return /(^|\/)ipset\0-\0$/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
     } catch {
       return false;
     }
