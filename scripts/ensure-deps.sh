@@ -16,6 +16,7 @@ want iptables iptables
 want ip iproute2
 if [ "$profile" = test ]; then
   want ncat ncat
+  want dnsmasq dnsmasq
   want /lib/systemd/systemd-journal-remote systemd-journal-remote
 fi
 

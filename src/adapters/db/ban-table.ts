@@ -1,0 +1,122 @@
+// The bans table of one module database: writes new bans as pending, moves them through their states
+// and answers the questions subnet aggregation and the master load ask. Statements are prepared once.
+import type Database from 'better-sqlite3';
+import type { Family } from '../../core/fw-plan.js';
+import type { SubnetFacts } from '../../core/policy/subnet.js';
+import { banFromRecord, type BanRecord, type BanRow } from './ban-row.js';
+
+export interface NewBan {
+  entry: string;
+  family: Family;
+  since: number;
+  until: number | null;
+  reason: string;
+  rule: string | null;
+  /** the aggregation subnet of an address ban; null for a subnet ban itself */
+  subnet: string | null;
+}
+
+// "current" = pending or active: the rows the firewall should hold
+const CURRENT = `state IN ('pending', 'active')`;
+
+export class BanTable {
+  private readonly supersede;
+  private readonly insert;
+  private readonly byId;
+  private readonly countSubnet;
+  private readonly currentOf;
+  private readonly countEntry;
+  private readonly activate;
+  private readonly pending;
+  private readonly currentEntries;
+  private readonly ending;
+  private readonly endAll;
+  private readonly currentByEntry;
+  private readonly removeEntry;
+  private readonly deleteOld;
+
+  constructor(db: Database.Database) {
+    this.supersede = db.prepare<[string]>(`UPDATE bans SET state = 'expired' WHERE ip_or_cidr = ? AND ${CURRENT}`);
+    this.insert = db.prepare<[string, number, number, number | null, string, string | null, string | null]>(
+      `INSERT INTO bans (ip_or_cidr, family, since, until, state, reason, rule, subnet) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
+    );
+    this.byId = db.prepare<[number], BanRecord>('SELECT * FROM bans WHERE id = ?');
+    this.countSubnet = db
+      .prepare<[string, number], number>(`SELECT COUNT(DISTINCT ip_or_cidr) FROM bans WHERE subnet = ? AND since > ? AND state != 'removed'`)
+      .pluck();
+    this.currentOf = db
+      .prepare<[string], { until: number | null }>(`SELECT until FROM bans WHERE ip_or_cidr = ? AND ${CURRENT} ORDER BY id DESC LIMIT 1`);
+    this.countEntry = db.prepare<[string], number>('SELECT COUNT(*) FROM bans WHERE ip_or_cidr = ?').pluck();
+    this.activate = db.prepare<[number]>(`UPDATE bans SET state = 'active' WHERE id = ? AND state = 'pending'`);
+    this.pending = db.prepare<[], BanRecord>(`SELECT * FROM bans WHERE state = 'pending' ORDER BY id`);
+    this.currentEntries = db
+      .prepare<[number], string>(`SELECT ip_or_cidr FROM bans WHERE ${CURRENT} AND (until IS NULL OR until > ?)`)
+      .pluck();
+    this.ending = db.prepare<[number], BanRecord>(`SELECT * FROM bans WHERE ${CURRENT} AND until IS NOT NULL AND until <= ? ORDER BY id`);
+    this.endAll = db.prepare<[number]>(`UPDATE bans SET state = 'expired' WHERE ${CURRENT} AND until IS NOT NULL AND until <= ?`);
+    this.currentByEntry = db.prepare<[string], BanRecord>(`SELECT * FROM bans WHERE ip_or_cidr = ? AND ${CURRENT} ORDER BY id`);
+    this.removeEntry = db.prepare<[string]>(`UPDATE bans SET state = 'removed' WHERE ip_or_cidr = ? AND ${CURRENT}`);
+    this.deleteOld = db.prepare<[number]>(`DELETE FROM bans WHERE state IN ('expired', 'removed') AND coalesce(until, since) < ?`);
+  }
+
+  /**
+   * Writes a pending ban. A still-current row of the same entry (its time ran out but the expirer has
+   * not swept it yet) is marked expired first, so its later expiry cannot remove the new entry.
+   */
+  add(b: NewBan): BanRow {
+    this.supersede.run(b.entry);
+    const id = Number(this.insert.run(b.entry, b.family, b.since, b.until, b.reason, b.rule, b.subnet).lastInsertRowid);
+    return { id, entry: b.entry, family: b.family, since: b.since, until: b.until, state: 'pending', reason: b.reason, rule: b.rule };
+  }
+
+  get(id: number): BanRow | undefined {
+    const r = this.byId.get(id);
+    return r && banFromRecord(r);
+  }
+
+  /** What subnet aggregation needs to know about `cidr` (windowStart: bans since then count). */
+  subnetFacts(cidr: string, windowStart: number): SubnetFacts {
+    const current = this.currentOf.get(cidr);
+    return {
+      cidr,
+      distinctBanned: this.countSubnet.get(cidr, windowStart) ?? 0,
+      bannedUntil: current === undefined ? null : (current.until ?? Number.POSITIVE_INFINITY),
+      previousBans: this.countEntry.get(cidr) ?? 0,
+    };
+  }
+
+  /** pending -> active; returns how many rows changed (a row already ended stays ended). */
+  markActive(ids: Iterable<number>): number {
+    let n = 0;
+    for (const id of ids) n += this.activate.run(id).changes;
+    return n;
+  }
+
+  pendingRows(): BanRow[] {
+    return this.pending.all().map(banFromRecord);
+  }
+
+  /** Entries the firewall should hold at `now`: pending and active rows not yet past their end. */
+  currentEntryTexts(now: number): string[] {
+    return this.currentEntries.all(now);
+  }
+
+  /** Marks every current row whose end is at or before `now` expired; returns them (state expired). */
+  expireDue(now: number): BanRow[] {
+    const rows = this.ending.all(now).map((r) => ({ ...banFromRecord(r), state: 'expired' as const }));
+    this.endAll.run(now);
+    return rows;
+  }
+
+  /** An operator lifts the ban of one entry: its current rows become removed; returns them. */
+  remove(entry: string): BanRow[] {
+    const rows = this.currentByEntry.all(entry).map((r) => ({ ...banFromRecord(r), state: 'removed' as const }));
+    this.removeEntry.run(entry);
+    return rows;
+  }
+
+  /** Forgets ended bans whose end lies before `before`; returns how many rows went. */
+  deleteEnded(before: number): number {
+    return this.deleteOld.run(before).changes;
+  }
+}

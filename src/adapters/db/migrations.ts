@@ -1,0 +1,97 @@
+// The module database's schema history: an ordered list of migrations, the file's version in PRAGMA
+// user_version. Append new steps at the end; never edit a step that has shipped.
+import type Database from 'better-sqlite3';
+import { WatcherError } from '../../core/errors.js';
+
+export type Migration = (db: Database.Database) => void;
+
+export const MIGRATIONS: readonly Migration[] = [
+  // 1: affairs, offenders and bans
+  (db) => {
+    db.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE affairs (
+        id INTEGER PRIMARY KEY,
+        ip TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        event TEXT NOT NULL,
+        weight INTEGER NOT NULL,
+        user TEXT,
+        vhost TEXT
+      );
+      -- no index on time: ids follow arrival, and arrival follows time closely enough for expiry
+      -- (see ModuleDb.expire); each index costs every insert on the hot path
+      CREATE TABLE bans (
+        id INTEGER PRIMARY KEY,
+        ip_or_cidr TEXT NOT NULL,
+        family INTEGER NOT NULL CHECK (family IN (4, 6)),
+        since INTEGER NOT NULL,
+        until INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'expired', 'removed')),
+        reason TEXT NOT NULL,
+        rule TEXT
+      );
+      CREATE INDEX bans_entry ON bans (ip_or_cidr);
+      CREATE INDEX bans_state ON bans (state, until);
+      CREATE TABLE offenders (
+        -- id: a stable integer key, so the per-batch update is by integer; ip is the natural key
+        id INTEGER PRIMARY KEY,
+        ip TEXT NOT NULL UNIQUE,
+        family INTEGER NOT NULL CHECK (family IN (4, 6)),
+        affairs_in_window BLOB,
+        dns_class TEXT NOT NULL DEFAULT 'unknown',
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        bans_count INTEGER NOT NULL DEFAULT 0,
+        ban_id INTEGER
+      );
+      -- no index on last_seen: every batch updates it for most of its offenders, while only the periodic
+      -- expiry reads it (one scan)
+      -- ban_id: the offender's latest ban; a dangling id (ban row deleted) just means "not banned"
+    `);
+  },
+  // 2: log reader positions, and the subnet of each address ban for subnet aggregation
+  (db) => {
+    db.exec(`
+      CREATE TABLE source_positions (
+        key TEXT PRIMARY KEY,
+        inode INTEGER,
+        offset INTEGER NOT NULL DEFAULT 0,
+        first_line_hash TEXT,
+        journal_cursor TEXT,
+        saved INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      ALTER TABLE bans ADD COLUMN subnet TEXT;
+      CREATE INDEX bans_subnet ON bans (subnet, since) WHERE subnet IS NOT NULL;
+    `);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the file to `target` (default: the newest version), each step in its own transaction together
+ * with its user_version bump, so a crash mid-way leaves a file at a well-defined version.
+ */
+export function migrate(db: Database.Database, file: string, target = SCHEMA_VERSION): number {
+  const from = schemaVersion(db);
+  if (from > SCHEMA_VERSION) {
+    throw new WatcherError('WATCHER_E_IO', `${file}: database schema version ${from} is newer than this Watcher knows (${SCHEMA_VERSION})`, {
+      location: { file },
+      hint: 'it was written by a newer Watcher; upgrade, or move the file away to start empty',
+    });
+  }
+  for (let v = from; v < target; v++) {
+    const step = MIGRATIONS[v]!;
+    db.transaction(() => {
+      step(db);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+  return from;
+}
