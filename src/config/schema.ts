@@ -29,6 +29,17 @@ function timerMs(text: string | number): DurationResult {
 
 const int = z.number().int();
 
+/** A duration that is data, not a timer (ban times, retention): no 24-day cap. */
+const longDuration = z
+  .union([z.string(), z.number()], { error: 'expected a duration such as 90s, 5m, 1h, 7d, 2w or a number of seconds' })
+  .transform((text, ctx) => {
+    const parsed = parseDuration(text);
+    if (parsed.ok) return parsed.ms;
+    ctx.addIssue({ code: 'custom', message: parsed.message, input: text });
+    return z.NEVER;
+  })
+  .pipe(z.number().positive({ error: 'must be longer than zero' }));
+
 const path = z.string().min(1, { error: 'must be a non-empty path' });
 
 const toggle = z.strictObject({ enabled: z.boolean() });
@@ -77,11 +88,76 @@ const supervisor = z
     path: ['backoff_initial'],
   });
 
+/** How the lines of a source are framed: syslog (files, FIFOs), web access/error logs, or auto. */
+const lineFormat = z.enum(['syslog', 'access', 'weberror', 'auto']);
+
+/** Where a module's lines come from. */
+const moduleSource = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('fifo'), path, format: lineFormat.optional() }),
+    z.strictObject({ type: z.literal('file'), path, format: lineFormat.optional() }),
+    z.strictObject({
+      type: z.literal('journal'),
+      units: z.array(z.string().min(1)).optional(),
+      identifiers: z.array(z.string().min(1)).optional(),
+      file: path.optional(),
+      directory: path.optional(),
+    }),
+    z.strictObject({ type: z.literal('stdin'), format: lineFormat.optional() }),
+  ],
+  { error: 'a source needs type fifo, file, journal or stdin' },
+);
+
+const moduleConfig = z.strictObject({
+  enabled: z.boolean(),
+  /** MAXAFFAIRS: affairs within `window` that ban */
+  limit: z.number().int().min(1),
+  window: longDuration,
+  ban_time: longDuration,
+  /** repeat offenders: ban_time * ban_factor^(previous bans), at most ban_max */
+  ban_factor: z.number().min(1),
+  ban_max: longDuration,
+  /** after this many previous bans the next one is permanent; 0 = never permanent */
+  permanent_after: z.number().int().min(0),
+  /** classify offenders by DNS (NXDOMAIN and FAKEHOST are banned on their second affair) */
+  dns: z.boolean(),
+  subnet: z.strictObject({
+    enabled: z.boolean(),
+    v4_prefix: z.number().int().min(8).max(32),
+    v6_prefix: z.number().int().min(16).max(128),
+    threshold: z.number().int().min(2),
+    window: longDuration,
+  }),
+  /** WB: requests per IP per vhost within `window` that count as a flood (an instant ban); 0 = off */
+  flood: z.strictObject({ requests: z.number().int().min(0), window: duration }),
+  /** an injector FIFO <run_dir>/<MODULE>.inject that feeds lines as if they came from a source */
+  inject_fifo: z.boolean(),
+  sources: z.array(moduleSource),
+});
+
 const modules = z.strictObject({
-  LG: toggle.optional(),
-  MX: toggle.optional(),
-  MB: toggle.optional(),
-  WB: toggle.optional(),
+  LG: moduleConfig,
+  MX: moduleConfig,
+  MB: moduleConfig,
+  WB: moduleConfig,
+});
+
+const rules = z.strictObject({
+  /** the shipped rule packs; empty = the rules/ directory of the package */
+  shipped_dir: z.string(),
+  /** local rules that add to or override shipped ones: <local_dir>/<MODULE>/*.yaml */
+  local_dir: path,
+});
+
+const dns = z.strictObject({
+  /** resolver addresses ("127.0.0.1", "127.0.0.1:5353", "[2001:db8::53]:53"); empty = the system's */
+  servers: z.array(z.string().min(1)),
+  timeout: duration,
+  concurrency: z.number().int().min(1).max(1024),
+  cache_size: z.number().int().min(1),
+  positive_ttl: duration,
+  negative_ttl: duration,
 });
 
 const dynloaderName = z.string().regex(SOURCE_NAME_PATTERN, {
@@ -96,6 +172,8 @@ export const watcherConfigSchema = z.strictObject({
   lists,
   supervisor,
   modules,
+  rules,
+  dns,
   dynloaders: z.record(dynloaderName, toggle),
   control: z.strictObject({ socket: path }),
 });

@@ -43,6 +43,24 @@ function problemsOf(t: ExecutionContext, files: Record<string, string>, opts: Lo
 }
 
 // The shipped defaults, as the daemon sees them. A change here is a change of behaviour for every site.
+/** A module as shipped: disabled, with the documented policy and its FIFO source. */
+function shippedModule(limit: number, flood: number, sources: object[]) {
+  return {
+    enabled: false,
+    limit,
+    window: 3_600_000,
+    ban_time: 3_600_000,
+    ban_factor: 2,
+    ban_max: 30 * 86_400_000,
+    permanent_after: 0,
+    dns: true,
+    subnet: { enabled: false, v4_prefix: 24, v6_prefix: 64, threshold: 3, window: 86_400_000 },
+    flood: { requests: flood, window: 10_000 },
+    inject_fifo: true,
+    sources,
+  };
+}
+
 const SHIPPED_CONFIG = {
   state_dir: '/var/lib/watcher',
   run_dir: '/run/watcher',
@@ -66,7 +84,14 @@ const SHIPPED_CONFIG = {
     backoff_reset: 60_000,
     shutdown_timeout: 10_000,
   },
-  modules: { LG: { enabled: false }, MX: { enabled: false }, MB: { enabled: false }, WB: { enabled: false } },
+  modules: {
+    LG: shippedModule(5, 0, [{ type: 'fifo', path: '/run/watcher/LG.fifo' }]),
+    MX: shippedModule(5, 0, [{ type: 'fifo', path: '/run/watcher/MX.fifo' }]),
+    MB: shippedModule(5, 0, [{ type: 'fifo', path: '/run/watcher/MB.fifo' }]),
+    WB: shippedModule(10, 300, [{ type: 'fifo', path: '/run/watcher/WB.fifo', format: 'auto' }]),
+  },
+  rules: { shipped_dir: '', local_dir: '/etc/watcher/rules.d' },
+  dns: { servers: [], timeout: 2_000, concurrency: 16, cache_size: 100_000, positive_ttl: 3_600_000, negative_ttl: 900_000 },
   dynloaders: {},
   control: { socket: '/run/watcher/watcher.sock' },
 };
@@ -114,7 +139,7 @@ test('a drop-in replaces a scalar and a list and merges maps key by key', (t) =>
   t.deepEqual(config.firewall, { ...SHIPPED_CONFIG.firewall, backend: 'nftables' });
   t.deepEqual(config.lists.admin, ['203.0.113.7', '2001:db8::/32']);
   t.is(config.lists.host_addresses, true);
-  t.deepEqual(config.modules, { ...SHIPPED_CONFIG.modules, MX: { enabled: true } });
+  t.deepEqual(config.modules, { ...SHIPPED_CONFIG.modules, MX: { ...SHIPPED_CONFIG.modules.MX, enabled: true } });
   t.deepEqual(config.dynloaders, { 'spamhaus-drop': { enabled: true } });
   t.deepEqual(sources, [SHIPPED, join(dir, '50-site.yaml')]);
 });
