@@ -1,0 +1,166 @@
+// compileRules: a module's rules compiled once into per-program, per-first-character lists; match()
+// runs them in file order on one parsed line. No I/O, no clock; allocates nothing until a regex matches.
+import { WatcherError } from '../errors.js';
+import { parseIp, scanDottedQuad } from '../ip.js';
+import type { Detection, LogLine } from '../logline/types.js';
+import { compilePattern } from './compile.js';
+import { MAX_MESSAGE } from './placeholders.js';
+import type { Rule, RuleSource } from './types.js';
+
+interface CompiledRule {
+  readonly id: string;
+  readonly event: string;
+  readonly weight: number;
+  readonly source: RuleSource;
+  readonly re: RegExp;
+  readonly prefix: string;
+  readonly needle: string;
+}
+
+/** Candidate rules by the first character of the message: 0-127 ASCII, 128 any other, 129 empty. */
+type Table = readonly (readonly CompiledRule[])[];
+const NON_ASCII = 128;
+const EMPTY_MESSAGE = 129;
+
+/** The tables of one kind of line: access-log lines, or all others. */
+interface Family {
+  byProgram: Map<string, Table>;
+  /** for programs no rule names: the '*' rules only */
+  any: Table | undefined;
+}
+
+export interface RuleSet {
+  /** the first enabled rule (in file order) that matches the line, as a detection; null when none */
+  match(line: LogLine): Detection | null;
+  /** ids of the enabled rules, in order */
+  readonly ids: readonly string[];
+}
+
+interface Entry {
+  rule: CompiledRule;
+  programs: readonly string[];
+  firstChars: readonly number[];
+  matchesEmpty: boolean;
+}
+
+function buildTable(entries: readonly Entry[]): Table {
+  const lists: CompiledRule[][] = Array.from({ length: 130 }, () => []);
+  for (const e of entries) {
+    for (const c of e.firstChars) lists[c]!.push(e.rule);
+    if (e.matchesEmpty) lists[EMPTY_MESSAGE]!.push(e.rule);
+  }
+  return lists;
+}
+
+function buildFamily(entries: readonly Entry[]): Family {
+  const programs = new Set<string>();
+  for (const e of entries) for (const p of e.programs) if (p !== '*') programs.add(p);
+  const byProgram = new Map<string, Table>();
+  for (const p of programs) byProgram.set(p, buildTable(entries.filter((e) => e.programs.includes(p) || e.programs.includes('*'))));
+  const wild = entries.filter((e) => e.programs.includes('*'));
+  return { byProgram, any: wild.length > 0 ? buildTable(wild) : undefined };
+}
+
+/**
+ * Compiles the enabled rules (disabled ones are skipped). Rules should come from the loader, which
+ * has already refused bad patterns; a bad one here is a programming error and throws.
+ */
+export function compileRules(rules: readonly Rule[]): RuleSet {
+  const access: Entry[] = [];
+  const other: Entry[] = [];
+  const ids: string[] = [];
+  for (const rule of rules) {
+    if (!rule.enabled) continue;
+    const r = compilePattern(rule.pattern, rule.source);
+    if (!r.ok) {
+      throw new WatcherError('WATCHER_E_CONFIG', `rule ${rule.id}: ${r.errors.join('; ')}`, rule.location ? { location: rule.location } : {});
+    }
+    const p = r.pattern;
+    const compiled: CompiledRule = {
+      id: rule.id,
+      event: rule.event,
+      weight: rule.weight,
+      source: rule.source,
+      re: p.re,
+      prefix: p.prefix,
+      needle: p.needle,
+    };
+    (rule.source === 'access' ? access : other).push({ rule: compiled, programs: rule.programs, firstChars: p.firstChars, matchesEmpty: p.matchesEmpty });
+    ids.push(rule.id);
+  }
+  return new CompiledRuleSet(buildFamily(access), buildFamily(other), ids);
+}
+
+class CompiledRuleSet implements RuleSet {
+  constructor(
+    private readonly access: Family,
+    private readonly other: Family,
+    readonly ids: readonly string[],
+  ) {}
+
+  match(line: LogLine): Detection | null {
+    const msg = line.message;
+    // bounds every regex's work; never cut instead, or an attacker could choose where the line ends
+    if (msg.length > MAX_MESSAGE) return null;
+    const family = line.http === undefined ? this.other : this.access;
+    const table = family.byProgram.get(line.program) ?? family.any;
+    if (table === undefined) return null;
+    let c = msg.length === 0 ? EMPTY_MESSAGE : msg.charCodeAt(0);
+    if (c > NON_ASCII && c !== EMPTY_MESSAGE) c = NON_ASCII;
+    const list = table[c]!;
+    for (let k = 0; k < list.length; k++) {
+      const r = list[k]!;
+      if (r.prefix !== '' && !msg.startsWith(r.prefix)) continue;
+      if (r.needle !== '' && !msg.includes(r.needle)) continue;
+      const m = r.re.exec(msg);
+      if (m === null) continue;
+      const d = detection(r, m, line);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+}
+
+interface Address {
+  addr: string;
+  family: 4 | 6;
+}
+
+const scratch = new Uint32Array(2);
+/** parseIp's answers for text that is not a plain dotted quad (IPv6 costs microseconds to parse) */
+const slowPath = new Map<string, Address | null>();
+const SLOW_PATH_ENTRIES = 4096;
+
+/**
+ * The normalised address of text, or null. A plain dotted quad that ip.ts's own scanner accepts
+ * whole (no leading zeros, octets <= 255) is already canonical: it is returned as is, without the
+ * object parseIp would build, since most matched lines carry one. Everything else goes to parseIp,
+ * remembered for a while: an attack repeats its address line after line.
+ */
+function normalise(text: string): Address | null {
+  if (scanDottedQuad(text, 0, text.length, scratch) === 32 && scratch[1] === text.length && text.indexOf('/') < 0) {
+    return { addr: text, family: 4 };
+  }
+  const known = slowPath.get(text);
+  if (known !== undefined) return known;
+  const p = parseIp(text);
+  // a network (or anything parseIp refuses) is not an address a daemon logs for a client
+  const a: Address | null = p.ok && p.ip.prefix === (p.ip.family === 4 ? 32 : 128) ? { addr: p.ip.addr, family: p.ip.family } : null;
+  if (slowPath.size >= SLOW_PATH_ENTRIES) slowPath.clear();
+  slowPath.set(text, a);
+  return a;
+}
+
+function detection(r: CompiledRule, m: RegExpExecArray, line: LogLine): Detection | null {
+  const groups = m.groups;
+  const text = r.source === 'message' ? groups?.ip : line.client;
+  if (text === undefined || text === '') return null;
+  const ip = normalise(text);
+  if (ip === null) return null;
+  const d: Detection = { ip: ip.addr, family: ip.family, rule: r.id, event: r.event, weight: r.weight, time: line.time };
+  const user = groups?.user;
+  if (user !== undefined && user !== '') d.user = user;
+  const vhost = groups?.vhost || line.vhost;
+  if (vhost !== undefined && vhost !== '') d.vhost = vhost;
+  return d;
+}
