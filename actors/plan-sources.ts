@@ -70,7 +70,8 @@ export async function hostAddresses(exec: Exec): Promise<string[]> {
   return Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address));
 }
 
-async function collectWhitelist(deps: PlanSourceDeps): Promise<{ entries: SetEntries; problems: number }> {
+/** The effective whitelist (file + loopback + host + admin), aggregated: modules never ban these. */
+export async function collectWhitelist(deps: PlanSourceDeps): Promise<{ entries: SetEntries; problems: number }> {
   const { config, log } = deps;
   const c = new EntryCollector();
   let problems = await readListFile(config.lists.whitelist, c, log);

@@ -1,6 +1,9 @@
 // `watcherctl`: inspects and steers the running daemon through its control socket.
 import { parseCommandLine, loadOptionsOf } from './options.js';
 import { configForControl, daemonStatus, printStatus, reload } from './service.js';
+import { runMatch, nodeMatchIo } from './match.js';
+import { request, DaemonNotRunning } from '../control/client.js';
+import { readFileSync } from 'node:fs';
 
 const HELP = `watcherctl — inspect and steer the running Watcher daemon
 
@@ -9,15 +12,52 @@ Usage: watcherctl <command> [options]
 Commands:
   status [--json]   the actor tree with each actor's state, uptime and restart count; firewall queue
   reload            re-read the configuration and re-apply lists and load pool atomically
+  inject M LINE...  feed log lines into running module M (LG, MX, MB, WB) as if read from its source;
+                    LINE "-" reads lines from standard input
+  match --module M [--json] [--missed] [--format F] FILE|-
+                    run one module's rules over a log file offline (like fail2ban-regex): no time
+                    window, no DNS, no firewall, no database; --json prints one object per detection
 
 Options: --config-dir DIR, --run-dir DIR, --socket PATH (as for watcher)
 
 Examples:
   watcherctl status
   watcherctl status --json | jq .children
+  watcherctl inject LG 'Nov 22 01:50:29 host sshd[23796]: Failed password for root from 203.0.113.5 port 4242 ssh2'
+  watcherctl match --module LG /var/log/auth.log
+  journalctl -u ssh -o short | watcherctl match --module LG --json -
 `;
 
+async function inject(argv: string[]): Promise<number> {
+  const { positionals, flags } = parseCommandLine(argv);
+  const [module, ...rest] = positionals;
+  if (!module || !['LG', 'MX', 'MB', 'WB'].includes(module) || rest.length === 0) {
+    process.stderr.write('usage: watcherctl inject LG|MX|MB|WB LINE... (or - for standard input)\n');
+    return 2;
+  }
+  const lines = rest.length === 1 && rest[0] === '-' ? readFileSync(0, 'utf8').split('\n').filter((l) => l !== '') : rest;
+  const config = configForControl(loadOptionsOf(flags));
+  try {
+    const r = await request(config.control.socket, { cmd: 'inject', module: module as 'LG', lines });
+    if (!r.ok) {
+      process.stderr.write(`watcherctl: ${r.error?.message ?? 'refused'}\n`);
+      return 1;
+    }
+    console.log(`injected ${lines.length} line(s) into ${module}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof DaemonNotRunning) {
+      process.stderr.write(`watcherctl: ${e.message}\n`);
+      return 3;
+    }
+    throw e;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  // match and inject have their own options; everything else shares the common ones.
+  if (argv[0] === 'match') return runMatch(argv.slice(1), nodeMatchIo());
+  if (argv[0] === 'inject') return inject(argv.slice(1));
   let parsed;
   try {
     parsed = parseCommandLine(argv);

@@ -11,7 +11,9 @@ export type ControlCommand =
   /** re-read the configuration and re-apply lists and load pool (SIGHUP does the same) */
   | { cmd: 'reload' }
   /** stop the daemon; flush: also remove everything Watcher put into the firewall */
-  | { cmd: 'stop'; flush: boolean };
+  | { cmd: 'stop'; flush: boolean }
+  /** feed log lines into a running module exactly as if they came from its source */
+  | { cmd: 'inject'; module: 'LG' | 'MX' | 'MB' | 'WB'; lines: string[] };
 
 export interface ControlRequest {
   v: number;
@@ -48,6 +50,15 @@ export function parseRequest(line: string): ControlRequest | ControlResponse {
       return { v: PROTOCOL_VERSION, id, command: { cmd: r.cmd } };
     case 'stop':
       return { v: PROTOCOL_VERSION, id, command: { cmd: 'stop', flush: r.flush === true } };
+    case 'inject': {
+      if (r.module !== 'LG' && r.module !== 'MX' && r.module !== 'MB' && r.module !== 'WB') {
+        return errorResponse(id, 'WATCHER_E_CONTROL', 'inject needs module LG, MX, MB or WB');
+      }
+      if (!Array.isArray(r.lines) || !r.lines.every((l) => typeof l === 'string')) {
+        return errorResponse(id, 'WATCHER_E_CONTROL', 'inject needs lines: an array of strings');
+      }
+      return { v: PROTOCOL_VERSION, id, command: { cmd: 'inject', module: r.module, lines: r.lines as string[] } };
+    }
     default:
       return errorResponse(id, 'WATCHER_E_CONTROL', `unknown command ${JSON.stringify(r.cmd)}`);
   }

@@ -3,7 +3,15 @@
 import type { ChildSpec } from '../../machines/supervisor-types.js';
 import { fwWriterLogic } from '../../actors/fw-writer.js';
 import { masterLoadLogic } from '../../actors/master-load.js';
-import { buildFullPlan } from '../../actors/plan-sources.js';
+import { buildFullPlan, collectWhitelist, MODULE_NAMES, type ModuleName } from '../../actors/plan-sources.js';
+import { moduleLogic } from '../../actors/module/index.js';
+import { moduleDbPath } from '../../actors/module/runtime.js';
+import type { PipelineStats, SharedReaders } from '../../actors/module/pipeline.js';
+import { ModuleDb } from '../adapters/db/module-db.js';
+import { AddressMatcher } from '../core/ip-matcher.js';
+import { EntryCollector } from '../core/aggregate.js';
+import type { SetEntries } from '../core/fw-plan.js';
+import { existsSync } from 'node:fs';
 import type { FirewallBackend } from '../../actors/fw/backend.js';
 import type { Exec } from '../adapters/exec.js';
 import type { WatcherConfig } from '../config/schema.js';
@@ -18,6 +26,25 @@ export interface TreeDeps {
   holder: ConfigHolder;
   backend: FirewallBackend;
   exec: Exec;
+  readers: SharedReaders;
+  /** each module's pipeline counters, for status */
+  pipelines: Map<string, PipelineStats>;
+}
+
+/** A module's active and pending bans, read from its database (the master load's module source). */
+async function moduleBans(deps: TreeDeps, module: ModuleName): Promise<SetEntries> {
+  const file = moduleDbPath(deps.holder.current, module);
+  if (!existsSync(file)) return new EntryCollector().finish();
+  const db = ModuleDb.open(file, module);
+  try {
+    return db.activeBans(Date.now());
+  } finally {
+    db.close();
+  }
+}
+
+function planDeps(deps: TreeDeps, log: ReturnType<typeof loggerFor>) {
+  return { config: deps.holder.current, exec: deps.exec, log, moduleBans: (m: ModuleName) => moduleBans(deps, m) };
 }
 
 /** How long the master load waits for the firewall before the rest of the tree starts anyway. */
@@ -30,7 +57,7 @@ export function masterLoadSpec(deps: TreeDeps): ChildSpec {
     id: 'master-load',
     restart: 'temporary',
     awaitDone: true,
-    logic: masterLoadLogic({ buildPlan: () => buildFullPlan({ config: deps.holder.current, exec: deps.exec, log }), log }),
+    logic: masterLoadLogic({ buildPlan: () => buildFullPlan(planDeps(deps, log)), log }),
     input: { opId: `master-load-${++loads}`, patienceMs: MASTER_LOAD_PATIENCE_MS },
   };
 }
@@ -44,13 +71,36 @@ export function fwWriterSpec(deps: TreeDeps): ChildSpec {
     shutdownTimeoutMs: deps.holder.current.supervisor.shutdown_timeout,
     logic: fwWriterLogic({
       backend: deps.backend,
-      rebuildPlan: async () => (await buildFullPlan({ config: deps.holder.current, exec: deps.exec, log })).plan,
+      rebuildPlan: async () => (await buildFullPlan(planDeps(deps, log))).plan,
       log,
     }),
     input: { verifyIntervalMs: fw.verify_interval, retryInitialMs: fw.retry_initial, retryMaxMs: fw.retry_max },
   };
 }
 
+export function moduleSpec(deps: TreeDeps, module: ModuleName): ChildSpec {
+  const log = loggerFor(`module:${module}`);
+  return {
+    id: `module:${module}`,
+    restart: 'permanent',
+    shutdownTimeoutMs: 2_000,
+    logic: moduleLogic({
+      module,
+      holder: deps.holder,
+      readers: deps.readers,
+      log,
+      stats: (s) => deps.pipelines.set(module, s),
+      whitelist: async () => AddressMatcher.fromEntries((await collectWhitelist({ config: deps.holder.current, exec: deps.exec, log })).entries),
+    }),
+    input: { module },
+  };
+}
+
+export function enabledModules(deps: TreeDeps): ModuleName[] {
+  return MODULE_NAMES.filter((m) => deps.holder.current.modules[m].enabled);
+}
+
+/** Start order: fw-writer, the master load (awaited), then the enabled modules. */
 export function treeSpecs(deps: TreeDeps): ChildSpec[] {
-  return [fwWriterSpec(deps), masterLoadSpec(deps)];
+  return [fwWriterSpec(deps), masterLoadSpec(deps), ...enabledModules(deps).map((m) => moduleSpec(deps, m))];
 }

@@ -12,7 +12,9 @@ import type { WatcherConfig } from '../config/schema.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import type { ControlCommand } from '../control/protocol.js';
 import { loggerFor, setLogLevel } from '../log.js';
-import { masterLoadSpec, treeSpecs, type ConfigHolder, type TreeDeps } from './children.js';
+import { masterLoadSpec, moduleSpec, treeSpecs, type ConfigHolder, type TreeDeps } from './children.js';
+import { sharedReaders } from '../../actors/module/pipeline.js';
+import { MODULE_NAMES } from '../../actors/plan-sources.js';
 import { statusOf } from './status.js';
 
 export interface RunOptions extends LoadOptions {
@@ -42,7 +44,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
 
   const choice = await chooseBackend(config, loggerFor('fw-writer'), path.join(config.state_dir, 'dry-run.jsonl'));
   log.info(`firewall backend: ${choice.backend.name} (${choice.reason})`);
-  const deps: TreeDeps = { holder, backend: choice.backend, exec: choice.exec };
+  const deps: TreeDeps = { holder, backend: choice.backend, exec: choice.exec, readers: sharedReaders(), pipelines: new Map() };
 
   // The reload: validate the new configuration first; a bad one is refused and the running one stays.
   const reloader = fromPromise<ReloadResult, ReloaderInput>(async () => {
@@ -51,9 +53,15 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     if (firewallChanged(holder.current, next.config)) {
       log.warn('firewall.backend and firewall.netns changes take effect at the next restart (watcher restart)');
     }
+    const before = holder.current;
     holder.current = next.config;
     setLogLevel(next.config.log_level);
-    return { ok: true, changes: { replace: [], update: [], rerun: [masterLoadSpec(deps)] } };
+    // Modules whose settings changed are replaced; unchanged ones keep running untouched.
+    const replace = MODULE_NAMES.filter(
+      (m) => next.config.modules[m].enabled && JSON.stringify(next.config.modules[m]) !== JSON.stringify(before.modules[m]),
+    ).map((m) => moduleSpec(deps, m));
+    const remove = MODULE_NAMES.filter((m) => before.modules[m].enabled && !next.config.modules[m].enabled).map((m) => `module:${m}`);
+    return { ok: true, changes: { replace, remove, update: [], rerun: [masterLoadSpec(deps)] } };
   });
 
   const startedAt = Date.now();
@@ -97,7 +105,13 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     control = await startControlServer(config.control.socket, async (cmd: ControlCommand) => {
       switch (cmd.cmd) {
         case 'status':
-          return statusOf(root, choice.backend.name, startedAt);
+          return statusOf(root, choice.backend.name, startedAt, deps.pipelines);
+        case 'inject': {
+          const mod = root.system.get(`module:${cmd.module}`) as AnyActorRef | undefined;
+          if (!mod) throw new Error(`module ${cmd.module} is not running (enable it: modules.${cmd.module}.enabled)`);
+          mod.send({ type: 'lines.injected', lines: cmd.lines });
+          return { injected: cmd.lines.length };
+        }
         case 'reload':
           root.send({ type: 'reload.requested' });
           return { reload: 'requested' };

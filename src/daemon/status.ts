@@ -3,6 +3,7 @@
 import type { AnyActorRef } from 'xstate';
 import type { SupervisorContext } from '../../machines/supervisor-types.js';
 import type { FwWriterContext } from '../../machines/fw-writer.js';
+import type { PipelineStats } from '../../actors/module/pipeline.js';
 
 export interface DaemonStatus {
   pid: number;
@@ -12,9 +13,10 @@ export interface DaemonStatus {
   children: { id: string; state: string; restarts: number; uptimeSeconds: number | null; machineState?: unknown }[];
   firewall: { state: unknown; queued: number; applied: number; lastError: string | null; missing: { what: string; fix: string }[] } | null;
   lastReload: SupervisorContext['lastReload'];
+  modules: { module: string; lines: number; matched: number; sources: string[]; counters: unknown }[];
 }
 
-export function statusOf(root: AnyActorRef, backend: string, startedAt: number): DaemonStatus {
+export function statusOf(root: AnyActorRef, backend: string, startedAt: number, pipelines: Map<string, PipelineStats> = new Map()): DaemonStatus {
   const now = Date.now();
   const snap = root.getSnapshot() as { value: unknown; context: SupervisorContext; children: Record<string, AnyActorRef | undefined> };
   const children = snap.context.specs.map((spec) => {
@@ -47,5 +49,10 @@ export function statusOf(root: AnyActorRef, backend: string, startedAt: number):
           }
         : null,
     lastReload: snap.context.lastReload,
+    modules: [...pipelines].map(([module, p]) => {
+      const ref = snap.children[`module:${module}`];
+      const ctx = ref ? (ref.getSnapshot() as { context?: { counters?: unknown } }).context : undefined;
+      return { module, lines: p.lines, matched: p.matched, sources: p.sources, counters: ctx?.counters ?? null };
+    }),
   };
 }

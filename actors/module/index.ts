@@ -1,0 +1,98 @@
+// Builds the runnable module actor: the module machine with its runtime, pipeline and the side
+// effects of recording affairs, DNS re-evaluation and ban bookkeeping. Bans go to fw-writer only.
+import { fromPromise, type AnyActorRef } from 'xstate';
+import { moduleMachine, type ModuleContext, type ModuleEvent } from '../../machines/module.js';
+import { banOp, type BanRow } from '../../src/adapters/db/ban-row.js';
+import type { ModuleName } from '../../src/core/logline/types.js';
+import type { AddressMatcher } from '../../src/core/ip-matcher.js';
+import type { ConfigHolder } from '../../src/daemon/children.js';
+import type { Logger } from '../../src/log.js';
+import { openRuntime, type ModuleRuntime } from './runtime.js';
+import { pipelineLogic, type PipelineStats, type SharedReaders } from './pipeline.js';
+
+export interface ModuleDeps {
+  module: ModuleName;
+  holder: ConfigHolder;
+  readers: SharedReaders;
+  whitelist: () => Promise<AddressMatcher>;
+  log: Logger;
+  /** where the pipeline publishes its counters (read by status) */
+  stats: (s: PipelineStats) => void;
+}
+
+type Args = { context: ModuleContext<ModuleRuntime>; event: ModuleEvent; self: AnyActorRef; system: { get(id: string): AnyActorRef | undefined } };
+
+let ops = 0;
+
+/** Pending bans go to fw-writer as one request; the reply marks them active. */
+function requestBans(rt: ModuleRuntime, bans: readonly BanRow[], self: AnyActorRef, fw: AnyActorRef | undefined): void {
+  if (bans.length === 0) return;
+  for (const b of bans) rt.log.info(`ban ${b.entry} ${b.until === null ? 'permanently' : `until ${new Date(b.until).toISOString()}`}: ${b.reason}`);
+  if (!fw) {
+    rt.log.warn(`fw-writer is not running: ${bans.length} bans stay pending and are applied by the next master load`);
+    return;
+  }
+  const opId = `${rt.module}:ban:${++ops}`;
+  rt.inFlight.set(opId, bans.map((b) => b.id));
+  fw.send({ type: 'ban.requested', opId, replyTo: self, ops: bans.map((b) => banOp(rt.module, b, 'add')) });
+}
+
+/** Starts DNS lookups for addresses whose class is not known; answers come back as events. */
+function classify(rt: ModuleRuntime, ips: Iterable<string>, self: AnyActorRef): void {
+  if (!rt.dns) return;
+  for (const ip of new Set(ips)) {
+    if (rt.dns.peek(ip) !== undefined) continue;
+    void rt.dns.classify(ip).then((cls) => {
+      if (cls !== 'unknown') self.send({ type: 'dns.classified', ip, cls });
+    });
+  }
+}
+
+export function moduleLogic(deps: ModuleDeps) {
+  return moduleMachine<ModuleRuntime>().provide({
+    actors: {
+      open: fromPromise<ModuleRuntime, { module: string }>(() =>
+        openRuntime({ module: deps.module, config: deps.holder.current, whitelist: deps.whitelist, log: deps.log }),
+      ),
+      pipeline: pipelineLogic(deps.readers, deps.stats),
+    },
+    actions: {
+      record: ({ context, event, self, system }: Args) => {
+        if (event.type !== 'affair.detected' || !context.runtime) return;
+        const rt = context.runtime;
+        const now = Date.now();
+        const dns = rt.dns;
+        const result = rt.db.recordBatch(event.detections, {
+          policy: rt.policy,
+          whitelist: rt.whitelist,
+          now,
+          ...(dns ? { classOf: (ip: string) => dns.peek(ip) } : {}),
+        });
+        requestBans(rt, result.bans, self, system.get('fw-writer'));
+        classify(rt, event.detections.map((d) => d.ip), self);
+      },
+      applyDns: ({ context, event, self, system }: Args) => {
+        if (event.type !== 'dns.classified' || !context.runtime) return;
+        const rt = context.runtime;
+        const bans = rt.db.applyDnsClass(event.ip, event.cls, { policy: rt.policy, whitelist: rt.whitelist, now: Date.now() });
+        requestBans(rt, bans, self, system.get('fw-writer'));
+      },
+      banApplied: ({ context, event }: Args) => {
+        if (event.type !== 'fw.applied' || !context.runtime) return;
+        const ids = context.runtime.inFlight.get(event.opId);
+        if (!ids) return;
+        context.runtime.inFlight.delete(event.opId);
+        context.runtime.db.markBanActive(ids);
+      },
+      banFailed: ({ context, event }: Args) => {
+        if (event.type !== 'fw.failed' || !context.runtime) return;
+        context.runtime.inFlight.delete(event.opId);
+        context.runtime.log.warn(`a ban was refused by the firewall (${event.error}); it stays pending for the next master load`);
+      },
+      resendPending: ({ context, self, system }: Args) => {
+        if (!context.runtime) return;
+        requestBans(context.runtime, context.runtime.db.pendingBans(), self, system.get('fw-writer'));
+      },
+    } as never,
+  });
+}

@@ -1,0 +1,21 @@
+// Turns a raw line of a module's source into a LogLine, once: the source's framing (syslog, access,
+// weberror, auto) and, for WB, the web server's own line inside a syslog message. Pure.
+import { parseAccessLogMessage, parseLine, parseWebErrorMessage, type LineFormat, type LogLine, type ParseContext } from '../logline/index.js';
+import type { ModuleName } from '../logline/types.js';
+
+const WEB_PROGRAMS = new Set(['nginx', 'apache', 'apache2', 'httpd']);
+
+export type LineParser = (line: string, ctx: ParseContext) => LogLine | null;
+
+export function lineParser(module: ModuleName, format: Exclude<LineFormat, 'journal'>): LineParser {
+  if (module !== 'WB' || format === 'access' || format === 'weberror') return (line, ctx) => parseLine(line, format, ctx);
+  // nginx and Apache reach syslog with their own line as the message: parse that payload too, so
+  // rules see the same LogLine whether the web log came from a file or through rsyslog.
+  return (line, ctx) => refineWeb(parseLine(line, format, ctx), ctx);
+}
+
+/** A web server's line carried as a syslog or journal message becomes the parsed web line. */
+export function refineWeb(base: LogLine | null, ctx: ParseContext): LogLine | null {
+  if (base === null || base.http !== undefined || !WEB_PROGRAMS.has(base.program)) return base;
+  return parseAccessLogMessage(base.message, base, ctx) ?? parseWebErrorMessage(base.message, base, ctx) ?? base;
+}
