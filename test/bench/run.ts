@@ -3,6 +3,11 @@
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { benchAggregate } from './aggregate.bench.js';
+import { benchPipeline } from './pipeline.bench.js';
+import { benchHeaders } from './logline.bench.js';
+import { benchRules } from './rules.bench.js';
+import { benchRecord } from './db.bench.js';
+import { benchFileSource, benchAppendLatency } from './sources.bench.js';
 import { bareIpsetRestore, benchNamespace, daemonMasterLoad, generateListText, listEntries, liveBans } from './firewall.bench.js';
 
 const note = (m: string) => process.stderr.write(`bench: ${m}\n`);
@@ -27,6 +32,20 @@ async function main(): Promise<void> {
   if (want('aggregate')) {
     note('aggregate: parse + aggregate 1,000,000 list entries');
     out.aggregate = await benchAggregate(1_000_000);
+  }
+  if (want('pipeline')) {
+    note('pipeline: 1,000,000-line mixed syslog (LG+MX+MB) and 1,000,000-line nginx access log (WB), one core');
+    out.pipeline = benchPipeline(1_000_000);
+  }
+  if (want('parts')) {
+    note('parts: header parsing, rules, database, file source');
+    out.parts = {
+      headers: benchHeaders(1_000_000),
+      rules: await benchRules(200_000),
+      db: benchRecord(100_000),
+      fileSource: await benchFileSource(1_000_000),
+      appendLatency: await benchAppendLatency(1000),
+    };
   }
   const skip = firewallSkipReason();
   if (skip) {

@@ -1,0 +1,160 @@
+// The detection pipeline at full speed on one core: a 1,000,000-line mixed syslog file (sshd, postfix,
+// dovecot and noise; ~50,000 addresses, 5% IPv6) and a 1,000,000-line nginx access log, read in
+// chunks, split, header-parsed, matched by every module's rules and recorded as affairs in SQLite.
+import { mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { LineSplitter } from '../../src/core/lines/splitter.js';
+import { compileRules, loadModuleRules } from '../../src/core/rules/index.js';
+import { detectBatch, type Detector } from '../../src/core/module/detect.js';
+import { lineParser } from '../../src/core/module/line-parser.js';
+import { FloodCounter } from '../../src/core/module/flood.js';
+import { ModuleDb } from '../../src/adapters/db/module-db.js';
+import { AddressMatcher, aggregate } from '../../src/core/aggregate.js';
+import { resolveBanPolicy } from '../../src/core/policy/ban-policy.js';
+import type { Detection, ModuleName } from '../../src/core/logline/types.js';
+
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+const NOISE: [string, string][] = [
+  ['sshd', 'Accepted publickey for deploy from {ip} port 50412 ssh2: ED25519 SHA256:0GtKdYGSX+1kWyo5GCkJ4w9L0T7bXfWmQ8hXbkqoMdA'],
+  ['sshd', 'pam_unix(sshd:session): session opened for user deploy(uid=1000) by (uid=0)'],
+  ['postfix/smtpd', 'connect from mail-ej1-f45.google.com[{ip}]'],
+  ['postfix/qmgr', '4Ws2Ld1Xyzz9: from=<alice@gmail.com>, size=4521, nrcpt=1 (queue active)'],
+  ['dovecot', 'imap-login: Login: user=<bob>, method=PLAIN, rip={ip}, lip=192.0.2.1, mpid=4242, TLS, session=<Zu1Hq7bq3ODLwE4A>'],
+  ['CRON', '(root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)'],
+  ['systemd', 'Started session-42.scope - Session 42 of User deploy.'],
+  ['kernel', '[12345.678901] IPv6: ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready'],
+];
+
+const ip4 = (k: number) => `${11 + ((k >>> 16) & 127)}.${(k >>> 8) & 255}.${k & 255}.${(k * 7) & 255}`;
+const ip6 = (k: number) => `2001:db8:${(k >>> 8).toString(16)}::${(k & 255).toString(16)}`;
+
+/** Message templates ({ip}) from the enabled rules' own match samples of a module. */
+function templates(module: ModuleName): [string, string][] {
+  const out: [string, string][] = [];
+  for (const r of loadModuleRules(module, { localDir: null }).rules) {
+    if (!r.enabled || r.source !== 'message') continue;
+    for (const s of r.samples.match) {
+      if (s.line.includes('::ffff:') || !s.line.includes(s.ip)) continue;
+      out.push([r.programs[0] === '*' ? 'sshd' : r.programs[0]!, s.line.split(s.ip).join('{ip}')]);
+    }
+  }
+  return out;
+}
+
+/** Writes the mixed syslog benchmark file: 60% attack lines from the rule samples, 40% noise. */
+export function writeMixedLog(file: string, n: number): void {
+  const r = rng(11);
+  const attack = [...templates('LG'), ...templates('MX'), ...templates('MB')];
+  const chunks: string[] = [];
+  let buf: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = r() % 50_000;
+    const ip = k % 20 === 0 ? ip6(k) : ip4(k);
+    const [prog, msg] = r() % 10 < 6 ? attack[r() % attack.length]! : NOISE[r() % NOISE.length]!;
+    buf.push(`Nov 22 01:${String(i % 60).padStart(2, '0')}:29 mx1 ${prog}[${1000 + (i % 5000)}]: ${msg.replaceAll('{ip}', ip)}`);
+    if (buf.length === 10_000) {
+      chunks.push(buf.join('\n') + '\n');
+      buf = [];
+    }
+  }
+  chunks.push(buf.length ? buf.join('\n') + '\n' : '');
+  writeFileSync(file, chunks.join(''));
+}
+
+/** Writes an nginx access log (watcher format: vhost first), mostly normal requests, some scans. */
+export function writeAccessLog(file: string, n: number): void {
+  const r = rng(13);
+  const paths = ['/', '/index.html', '/css/site.css', '/img/logo.png', '/api/items?page=2', '/wp-login.php', '/.env', '/login'];
+  const chunks: string[] = [];
+  let buf: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = r() % 50_000;
+    const ip = k % 20 === 0 ? ip6(k) : ip4(k);
+    const p = paths[r() % paths.length]!;
+    const status = p.startsWith('/wp') || p === '/.env' ? 404 : 200;
+    buf.push(`${k % 3 === 0 ? 'b.example' : 'a.example'} ${ip} - - [22/Nov/2026:01:50:${String(i % 60).padStart(2, '0')} +0000] "GET ${p} HTTP/1.1" ${status} 512 "-" "Mozilla/5.0 (X11; Linux x86_64)"`);
+    if (buf.length === 10_000) {
+      chunks.push(buf.join('\n') + '\n');
+      buf = [];
+    }
+  }
+  chunks.push(buf.length ? buf.join('\n') + '\n' : '');
+  writeFileSync(file, chunks.join(''));
+}
+
+export interface PipelineResult {
+  lines: number;
+  detections: number;
+  affairs: number;
+  bans: number;
+  seconds: number;
+  linesPerSecond: number;
+}
+
+/** Reads the file through the splitter and every module's detector into its database. */
+function runPipeline(file: string, modules: ModuleName[], format: 'syslog' | 'access', dir: string): PipelineResult {
+  const policy = resolveBanPolicy({ limit: 5, windowMs: 3_600_000 });
+  const whitelist = AddressMatcher.fromEntries(aggregate([]));
+  const mods = modules.map((m) => {
+    const detector: Detector = {
+      rules: compileRules(loadModuleRules(m, { localDir: null }).rules),
+      ...(m === 'WB' ? { flood: new FloodCounter(300, 10_000) } : {}),
+      floodWeight: 5,
+    };
+    return { m, detector, parse: lineParser(m, format), db: ModuleDb.open(path.join(dir, `${m}.sqlite`), m), stats: { lines: 0, matched: 0 } };
+  });
+  const ctx = { year: 2026, nowMs: Date.UTC(2026, 10, 22, 12), tzOffsetMinutes: 0 };
+  const splitter = new LineSplitter();
+  const buf = Buffer.allocUnsafe(256 * 1024);
+  const fd = openSync(file, 'r');
+  let lines = 0;
+  let detections = 0;
+  let affairs = 0;
+  let bans = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const n = readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) break;
+    const batch = splitter.push(buf.subarray(0, n));
+    lines += batch.length;
+    for (const mod of mods) {
+      const out: Detection[] = [];
+      detectBatch(mod.detector, batch, mod.parse, ctx, ctx.nowMs, out, mod.stats);
+      if (out.length === 0) continue;
+      detections += out.length;
+      const r = mod.db.recordBatch(out, { policy, whitelist, now: ctx.nowMs });
+      affairs += r.recorded;
+      bans += r.bans.length;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  closeSync(fd);
+  for (const mod of mods) mod.db.close();
+  return { lines, detections, affairs, bans, seconds: Math.round(seconds * 1000) / 1000, linesPerSecond: Math.round(lines / seconds) };
+}
+
+export function benchPipeline(n: number): { mixed: PipelineResult; access: PipelineResult } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'watcher-pipe-'));
+  try {
+    writeMixedLog(path.join(dir, 'mixed.log'), n);
+    writeAccessLog(path.join(dir, 'access.log'), n);
+    const mixed = runPipeline(path.join(dir, 'mixed.log'), ['LG', 'MX', 'MB'], 'syslog', dir);
+    const access = runPipeline(path.join(dir, 'access.log'), ['WB'], 'access', dir);
+    return { mixed, access };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
