@@ -4,6 +4,7 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { benchAggregate } from './aggregate.bench.js';
 import { benchPipeline } from './pipeline.bench.js';
+import { benchBanLatency, benchDaemonRss } from './module.bench.js';
 import { benchHeaders } from './logline.bench.js';
 import { benchRules } from './rules.bench.js';
 import { benchRecord } from './db.bench.js';
@@ -47,7 +48,15 @@ async function main(): Promise<void> {
       appendLatency: await benchAppendLatency(1000),
     };
   }
+  if (want('rss')) {
+    note('rss: a real daemon idle with four modules, then with 100,000 offenders');
+    out.daemonRss = await benchDaemonRss(100_000);
+  }
   const skip = firewallSkipReason();
+  if (!skip && want('latency')) {
+    note('latency: line written to the LG FIFO -> address in the kernel set, 1,000 bans');
+    out.banLatency = await benchBanLatency(1000);
+  }
   if (skip) {
     out.firewall = { skipped: skip };
   } else if (want('masterload') || want('livebans')) {
