@@ -18,6 +18,21 @@ if [ "$profile" = test ]; then
   want ncat ncat
   want dnsmasq dnsmasq
   want /lib/systemd/systemd-journal-remote systemd-journal-remote
+  # e2e lab (test/e2e): real daemons in namespaces and real attack tools
+  want /usr/sbin/sshd openssh-server
+  want ssh openssh-client
+  want /usr/sbin/postfix postfix
+  want /usr/sbin/dovecot dovecot-core
+  want /usr/lib/dovecot/imap-login dovecot-imapd
+  want /usr/lib/dovecot/pop3-login dovecot-pop3d
+  want /usr/sbin/nginx nginx
+  want /usr/sbin/rsyslogd rsyslog
+  want hydra hydra
+  want swaks swaks
+  want /usr/share/perl5/IO/Socket/INET6.pm libio-socket-inet6-perl
+  want sshpass sshpass
+  want curl curl
+  want openssl openssl
 fi
 
 if [ -n "$need_pkgs" ]; then
