@@ -43,6 +43,7 @@ function classify(rt: ModuleRuntime, ips: Iterable<string>, self: AnyActorRef): 
   for (const ip of new Set(ips)) {
     if (rt.dns.peek(ip) !== undefined) continue;
     void rt.dns.classify(ip).then((cls) => {
+      rt.log.debug(`dns: ${ip} is ${cls}`);
       if (cls !== 'unknown') self.send({ type: 'dns.classified', ip, cls });
     });
   }

@@ -2,6 +2,7 @@
 // injector FIFO), parses and matches every batch right here, and sends the module only the batches
 // that produced detections. Errors from sources become pipeline.failed (the module is restarted).
 import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { fromCallback } from 'xstate';
 import { FifoSource } from '../sources/fifo-source.js';
@@ -39,9 +40,12 @@ function parseContext(now: number): ParseContext {
   return { year: d.getFullYear(), nowMs: now, tzOffsetMinutes: -d.getTimezoneOffset() };
 }
 
+/** Where a shared reader keeps its position (file) or cursor (journal) across restarts. */
 function stateFile(runtime: ModuleRuntime, kind: string, id: string): string {
+  const dir = path.join(runtime.config.state_dir, 'positions');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const h = createHash('sha256').update(id).digest('hex').slice(0, 16);
-  return path.join(runtime.config.state_dir, 'positions', `${kind}-${h}.json`);
+  return path.join(dir, `${kind}-${h}.json`);
 }
 
 interface Closable {
