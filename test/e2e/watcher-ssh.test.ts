@@ -1,7 +1,6 @@
 // Watcher end to end, LG: OpenSSH on the lab's private host attacked by hydra from the peer; sshd's
 // lines reach Watcher through rsyslog and the LG FIFO as in production. After the limit the
 // attacker's new TCP connections to port 22 are dropped while a good client still logs in.
-// Switched off until the modules are wired: WATCHER_E2E_MODULES=1 turns it on.
 import test from 'ava';
 import { e2eUnavailable, startMailLab, PEER4, type E2ELab } from '../helpers/e2e-lab.js';
 import { startSshd } from '../helpers/e2e-daemons.js';

@@ -1,7 +1,6 @@
 // Watcher end to end, WB: nginx (a.example with basic auth, b.example) hit from the peer by curl
 // with basic-auth failures, scanner paths and a request flood; access and error lines reach Watcher
 // through rsyslog and the WB FIFO. Each attacker is banned; a good client still gets its pages.
-// Switched off until the modules are wired: WATCHER_E2E_MODULES=1 turns it on.
 import test from 'ava';
 import { e2eUnavailable, startMailLab, type E2ELab } from '../helpers/e2e-lab.js';
 import { startNginx, VHOST_A, VHOST_B } from '../helpers/e2e-daemons.js';

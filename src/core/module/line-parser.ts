@@ -3,7 +3,8 @@
 import { parseAccessLogMessage, parseLine, parseWebErrorMessage, type LineFormat, type LogLine, type ParseContext } from '../logline/index.js';
 import type { ModuleName } from '../logline/types.js';
 
-const WEB_PROGRAMS = new Set(['nginx', 'apache', 'apache2', 'httpd']);
+/** nginx, apache, apache2, httpd, also with a suffix admins give syslog tags (nginx_error, httpd-access). */
+const WEB_PROGRAM = /^(nginx|apache2?|httpd)(?:[_-][A-Za-z0-9_-]*)?$/;
 
 export type LineParser = (line: string, ctx: ParseContext) => LogLine | null;
 
@@ -16,6 +17,10 @@ export function lineParser(module: ModuleName, format: Exclude<LineFormat, 'jour
 
 /** A web server's line carried as a syslog or journal message becomes the parsed web line. */
 export function refineWeb(base: LogLine | null, ctx: ParseContext): LogLine | null {
-  if (base === null || base.http !== undefined || !WEB_PROGRAMS.has(base.program)) return base;
-  return parseAccessLogMessage(base.message, base, ctx) ?? parseWebErrorMessage(base.message, base, ctx) ?? base;
+  if (base === null || base.http !== undefined) return base;
+  const m = WEB_PROGRAM.exec(base.program);
+  if (!m) return base;
+  // Rules name the server (nginx, apache), not the tag a site chose for its error log.
+  const named = m[1] === base.program ? base : { ...base, program: m[1]! };
+  return parseAccessLogMessage(named.message, named, ctx) ?? parseWebErrorMessage(named.message, named, ctx) ?? named;
 }
