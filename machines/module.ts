@@ -16,6 +16,8 @@ export type ModuleEvent =
   | { type: 'lines.injected'; lines: string[] }
   /** the pipeline failed (source unreadable, journalctl exited): the module fails and is restarted */
   | { type: 'pipeline.failed'; error: string }
+  /** the configuration was reloaded: re-read rules and whitelist without restarting */
+  | { type: 'config.updated' }
   /** the finish of the queue at shutdown */
   | { type: 'drain' }
   | FwReplyEvent;
@@ -61,6 +63,8 @@ export function moduleMachine<R>() {
       banFailed: () => undefined,
       /** entering running: bans left pending by a crash go to fw-writer again */
       resendPending: () => undefined,
+      /** config.updated: reload rules and whitelist in place */
+      refresh: () => undefined,
     },
   }).createMachine({
     id: 'module',
@@ -106,6 +110,7 @@ export function moduleMachine<R>() {
               assign({ counters: ({ context }) => ({ ...context.counters, banFailures: context.counters.banFailures + 1 }) }),
             ],
           },
+          'config.updated': { actions: 'refresh' },
           'pipeline.failed': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
           drain: 'stopped',
         },

@@ -7,7 +7,7 @@ import type { ModuleName } from '../../src/core/logline/types.js';
 import type { AddressMatcher } from '../../src/core/ip-matcher.js';
 import type { ConfigHolder } from '../../src/daemon/children.js';
 import type { Logger } from '../../src/log.js';
-import { openRuntime, type ModuleRuntime } from './runtime.js';
+import { openRuntime, refreshRuntime, type ModuleRuntime } from './runtime.js';
 import { pipelineLogic, type PipelineStats, type SharedReaders } from './pipeline.js';
 
 export interface ModuleDeps {
@@ -89,6 +89,13 @@ export function moduleLogic(deps: ModuleDeps) {
         if (event.type !== 'fw.failed' || !context.runtime) return;
         context.runtime.inFlight.delete(event.opId);
         context.runtime.log.warn(`a ban was refused by the firewall (${event.error}); it stays pending for the next master load`);
+      },
+      refresh: ({ context }: Args) => {
+        const rt = context.runtime;
+        if (!rt) return;
+        refreshRuntime(rt, deps.holder.current, deps.whitelist).catch((e: unknown) =>
+          rt.log.warn(`reload of rules/whitelist failed, the previous ones stay: ${e instanceof Error ? e.message : String(e)}`),
+        );
       },
       resendPending: ({ context, self, system }: Args) => {
         if (!context.runtime) return;

@@ -9,22 +9,26 @@ import type { ModuleName } from '../../src/core/logline/types.js';
 import { FloodCounter } from '../../src/core/module/flood.js';
 import type { Detector } from '../../src/core/module/detect.js';
 import { resolveBanPolicy, type BanPolicy } from '../../src/core/policy/ban-policy.js';
-import { compileRules, loadModuleRules } from '../../src/core/rules/index.js';
+import { compileRules, loadModuleRules, mergeRuleFiles, type RuleFile } from '../../src/core/rules/index.js';
 import { describeProblem } from '../../src/core/errors.js';
 import type { WatcherConfig } from '../../src/config/schema.js';
 import type { Logger } from '../../src/log.js';
 
 export interface ModuleRuntime {
   module: ModuleName;
+  /** replaced in place on reload (rules and whitelist); sources and policy change only by restart */
   config: WatcherConfig;
   db: ModuleDb;
   dns: DnsClassifier | null;
   policy: BanPolicy;
+  /** replaced on reload */
   whitelist: AddressMatcher;
   detector: Detector;
   log: Logger;
   /** fw-writer operation id -> ban row ids it carries */
   inFlight: Map<string, number[]>;
+  /** the rule files in force (a reload keeps a broken file's previous version) */
+  ruleFiles: RuleFile[];
   close(): void;
 }
 
@@ -45,14 +49,24 @@ export function banPolicyOf(config: WatcherConfig, module: ModuleName): BanPolic
   });
 }
 
-/** Loads and compiles the module's rules; problems are logged with file:line and skipped. */
-export function loadRules(config: WatcherConfig, module: ModuleName, log: Logger) {
+/**
+ * Loads and compiles the module's rules; problems are logged with file:line and skipped. On a
+ * reload, a file that now has problems keeps its previous version (`previous`), so a broken edit
+ * never takes working rules away.
+ */
+export function loadRules(config: WatcherConfig, module: ModuleName, log: Logger, previous: readonly RuleFile[] = []) {
   const loaded = loadModuleRules(module, {
     ...(config.rules.shipped_dir ? { shippedDir: config.rules.shipped_dir } : {}),
     localDir: config.rules.local_dir,
   });
   for (const p of loaded.problems) log.warn(describeProblem(p));
-  return compileRules(loaded.rules);
+  const files = loaded.files.map((f) => {
+    const before = f.problems.length > 0 ? previous.find((p) => p.file === f.file && p.problems.length === 0) : undefined;
+    if (before) log.warn(`${f.file}: has problems, its previous rules stay in force until it is fixed`);
+    return before ?? f;
+  });
+  const merged = previous.length > 0 ? mergeRuleFiles(files).rules : loaded.rules;
+  return { rules: compileRules(merged), files };
 }
 
 export interface RuntimeDeps {
@@ -69,7 +83,7 @@ export async function openRuntime(deps: RuntimeDeps): Promise<ModuleRuntime> {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const db = ModuleDb.open(file, module);
   try {
-    const rules = loadRules(config, module, log);
+    const { rules, files: ruleFiles } = loadRules(config, module, log);
     const dns = m.dns
       ? new DnsClassifier({
           servers: config.dns.servers,
@@ -97,6 +111,7 @@ export async function openRuntime(deps: RuntimeDeps): Promise<ModuleRuntime> {
       detector,
       log,
       inFlight: new Map(),
+      ruleFiles,
       close: () => {
         dns?.close();
         db.close();
@@ -106,4 +121,14 @@ export async function openRuntime(deps: RuntimeDeps): Promise<ModuleRuntime> {
     db.close();
     throw e;
   }
+}
+
+/** Reload without restart: the rules (keeping a broken file's previous version) and the whitelist. */
+export async function refreshRuntime(rt: ModuleRuntime, config: WatcherConfig, whitelist: () => Promise<AddressMatcher>): Promise<void> {
+  const { rules, files } = loadRules(config, rt.module, rt.log, rt.ruleFiles);
+  rt.detector.rules = rules;
+  rt.ruleFiles = files;
+  rt.whitelist = await whitelist();
+  rt.config = config;
+  rt.log.info('rules and whitelist reloaded');
 }

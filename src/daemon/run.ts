@@ -61,7 +61,11 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       (m) => next.config.modules[m].enabled && JSON.stringify(next.config.modules[m]) !== JSON.stringify(before.modules[m]),
     ).map((m) => moduleSpec(deps, m));
     const remove = MODULE_NAMES.filter((m) => before.modules[m].enabled && !next.config.modules[m].enabled).map((m) => `module:${m}`);
-    return { ok: true, changes: { replace, remove, update: [], rerun: [masterLoadSpec(deps)] } };
+    // Unchanged modules re-read their rules and the whitelist in place.
+    const update = MODULE_NAMES.filter((m) => next.config.modules[m].enabled && before.modules[m].enabled && !replace.some((s) => s.id === `module:${m}`)).map(
+      (m) => ({ id: `module:${m}`, event: { type: 'config.updated' } }),
+    );
+    return { ok: true, changes: { replace, remove, update, rerun: [masterLoadSpec(deps)] } };
   });
 
   const startedAt = Date.now();

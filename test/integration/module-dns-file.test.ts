@@ -6,6 +6,11 @@ import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync }
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { daemonDirs, distBuilt, runDaemon, watcher, type DaemonDirs } from '../helpers/daemon.js';
+import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const WATCHERCTL = fileURLToPath(new URL('../../dist/src/cli/watcherctl.js', import.meta.url));
 import { missing, startDnsmasq, stopDnsmasq } from '../helpers/dnsmasq.js';
 
 const why = distBuilt();
@@ -110,5 +115,50 @@ if (why) {
     const n = query<{ n: number }>(dirs, 'SELECT count(*) AS n FROM affairs')[0]?.n;
     t.is(n, written, `${written} lines written after the first start, each counted once`);
     t.is(query(dirs, "SELECT 1 FROM affairs WHERE ip = '192.0.2.200'").length, 0, 'the first run started at the end');
+  });
+}
+
+if (!why) {
+  test.serial('SIGHUP reloads local rules without a restart; a broken rule file keeps its previous rules', async (t) => {
+    const dirs = daemonDirs(t, '');
+    writeFileSync(dirs.whitelist, '');
+    writeFileSync(dirs.blacklist, '');
+    const local = path.join(dirs.root, 'rules.d', 'LG');
+    mkdirSync(local, { recursive: true });
+    appendFileSync(
+      path.join(dirs.conf, '50-test.yaml'),
+      `firewall:\n  backend: dry-run\nrules:\n  local_dir: ${dirs.root}/rules.d\nmodules:\n  LG:\n    enabled: true\n    limit: 2\n    dns: false\n    sources: []\n`,
+    );
+    const d = runDaemon(t, dirs);
+    await d.waitFor(/reading /);
+    const inject = (ip: string) => {
+      const line = `${stamp()} web1 myapp[7]: bad login from ${ip}`;
+      const r = spawnSync(process.execPath, [WATCHERCTL, 'inject', 'LG', line, line, ...dirs.flags], { encoding: 'utf8' });
+      t.is(r.status, 0, r.stderr);
+    };
+    inject('198.51.100.31');
+    t.false(await banned(dirs, '198.51.100.31', true, 500), 'no rule for myapp yet');
+    const rule = `rules:
+  - id: myapp-bad-login
+    programs: [myapp]
+    event: auth-failure
+    pattern: 'bad login from <IP>'
+    samples:
+      match:
+        - line: 'bad login from 192.0.2.7'
+          ip: 192.0.2.7
+`;
+    writeFileSync(path.join(local, 'myapp.yaml'), rule);
+    d.proc.kill('SIGHUP');
+    await d.waitFor(/rules and whitelist reloaded/);
+    inject('198.51.100.32');
+    t.true(await banned(dirs, '198.51.100.32', true), 'the new local rule counts after the reload');
+    writeFileSync(path.join(local, 'myapp.yaml'), rule.replace("pattern: 'bad login from <IP>'", "pattern: 'bad login (from <IP>'"));
+    d.proc.kill('SIGHUP');
+    await d.waitFor(/myapp\.yaml: has problems, its previous rules stay/);
+    await d.waitFor(/rules and whitelist reloaded[\s\S]*rules and whitelist reloaded/);
+    inject('198.51.100.33');
+    t.true(await banned(dirs, '198.51.100.33', true), 'the previous version of the broken file still counts');
+    t.is((await watcher(dirs, ['stop'])).code, 0);
   });
 }
