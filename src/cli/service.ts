@@ -10,6 +10,7 @@ import type { WatcherConfig } from '../config/schema.js';
 import type { DaemonStatus } from '../daemon/status.js';
 import { chooseBackend } from '../../actors/fw/choose-backend.js';
 import { loggerFor } from '../log.js';
+import { DAEMON_NODE_FLAGS } from '../daemon/node-flags.js';
 
 /** LSB exit codes for status: 0 running, 3 not running. */
 export const EXIT_NOT_RUNNING = 3;
@@ -79,7 +80,7 @@ export async function start(config: WatcherConfig, argv: string[]): Promise<numb
   const logFile = path.join(config.state_dir, 'watcher.log');
   const fd = openSync(logFile, 'a');
   const entry = fileURLToPath(new URL('./watcher.js', import.meta.url));
-  const child = spawn(process.execPath, [entry, 'run', ...argv], { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, entry, 'run', ...argv], { detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.unref();
   const deadline = Date.now() + 120_000;

@@ -17,6 +17,7 @@ import { IpsetBackend } from '../../actors/fw/ipset-backend.js';
 import { NftBackend } from '../../actors/fw/nft-backend.js';
 import type { FirewallBackend } from '../../actors/fw/backend.js';
 import { loggerFor } from '../../src/log.js';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { bareRestore, listEntries } from './data.js';
 import { generateListText } from './aggregate.bench.js';
 
@@ -83,7 +84,7 @@ export async function daemonMasterLoad(ns: string, backend: BackendName, listTex
       `firewall:\n  backend: ${backend}\n  netns: ${ns}\n  keep_on_stop: false\n  verify_interval: 1h\nlists:\n  whitelist: ${root}/none\n  blacklist: ${root}/none\ndynloaders:\n  bench: { enabled: true }\n`,
     );
     const t0 = performance.now();
-    const proc = spawn(process.execPath, [WATCHER, 'run', '--config-dir', conf, '--state-dir', state, '--run-dir', path.join(root, 'run')], {
+    const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, WATCHER, 'run', '--config-dir', conf, '--state-dir', state, '--run-dir', path.join(root, 'run')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';

@@ -18,6 +18,7 @@ import type { ReloaderInput, ReloadResult } from '../../machines/supervisor-type
 import { treeSpecs } from '../../src/daemon/children.js';
 import { sharedReaders } from '../../actors/module/pipeline.js';
 import { benchNamespace } from './firewall.bench.js';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 
 const WATCHER = fileURLToPath(new URL('../../dist/src/cli/watcher.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -106,7 +107,7 @@ function rssOf(pid: number): number {
 export async function benchDaemonRss(offenders: number): Promise<Record<string, number>> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'watcher-rss-'));
   const conf = benchConfigDir(root, null, ['LG', 'MX', 'MB', 'WB'], 5);
-  const proc = spawn(process.execPath, [WATCHER, 'run', '--config-dir', conf, '--state-dir', path.join(root, 'state'), '--run-dir', path.join(root, 'run')], {
+  const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, WATCHER, 'run', '--config-dir', conf, '--state-dir', path.join(root, 'state'), '--run-dir', path.join(root, 'run')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
