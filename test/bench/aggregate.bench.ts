@@ -4,18 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { EntryCollector } from '../../src/core/aggregate.js';
 import { entryCount } from '../../src/core/fw-plan.js';
 import { parseListText } from '../../src/core/list-file.js';
-
-/** mulberry32: a tiny seeded PRNG so every run measures the same input. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 /**
  * n entries in list-file form: 95% IPv4 (of which 5% aligned CIDRs /16../30, the rest singles) and

@@ -14,18 +14,7 @@ import { ModuleDb } from '../../src/adapters/db/module-db.js';
 import { AddressMatcher, aggregate } from '../../src/core/aggregate.js';
 import { resolveBanPolicy } from '../../src/core/policy/ban-policy.js';
 import type { Detection, ModuleName } from '../../src/core/logline/types.js';
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+import { xorshift32 as rng } from '../helpers/prng.js';
 
 const NOISE: [string, string][] = [
   ['sshd', 'Accepted publickey for deploy from {ip} port 50412 ssh2: ED25519 SHA256:0GtKdYGSX+1kWyo5GCkJ4w9L0T7bXfWmQ8hXbkqoMdA'],

@@ -3,18 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { LogLine, ModuleName } from '../../src/core/logline/types.js';
 import { compileRules, loadModuleRules, sampleLine, type RuleSet } from '../../src/core/rules/index.js';
-
-/** mulberry32: a tiny seeded PRNG so every run measures the same input. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 const BENCH_MODULES: ModuleName[] = ['LG', 'MX', 'MB'];
 

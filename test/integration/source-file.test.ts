@@ -11,6 +11,7 @@ import { decideResume, type ResumeDecision } from '../../actors/sources/file-res
 import { FileSource, type FileSourceOptions } from '../../actors/sources/file-source.js';
 import { firstLineHash, type Position } from '../../actors/sources/position.js';
 import { JsonFileStore, MemoryStore } from '../../actors/sources/stores.js';
+import { xorshift32 as rng } from '../helpers/prng.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -263,19 +264,6 @@ test('restart after copytruncate while stopped: read from the start of the trunc
   await sink.untilLines(1);
   t.deepEqual(sink.lines, ['y 0']);
 });
-
-/** xorshift32 for reproducible random batch sizes. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 test('stop, append, start again, many times, with rotations and partial lines: every line exactly once, in order', async (t) => {
   const dir = tempDir(t);

@@ -3,6 +3,7 @@
 import test from 'ava';
 import { performance } from 'node:perf_hooks';
 import { LineSplitter, utf8SafeEnd } from '../../src/core/lines/splitter.js';
+import { xorshift32 as rng } from '../helpers/prng.js';
 
 const b = (s: string | number[]): Buffer => (typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s));
 
@@ -116,19 +117,6 @@ test('utf8SafeEnd backs off incomplete characters only', (t) => {
   t.is(utf8SafeEnd(b('ab'), 0, 2), 2);
   t.is(utf8SafeEnd(b([0x80, 0x80, 0x80, 0x80, 0x80]), 0, 5), 5, 'garbage is left to the decoder');
 });
-
-/** xorshift32: deterministic random chunkings. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 test('random chunk boundaries give the same lines and byte counts as splitting the whole input', (t) => {
   const r = rng(7);

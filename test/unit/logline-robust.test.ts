@@ -12,18 +12,7 @@ import {
   parseWebErrorMessage,
   type LogLine,
 } from '../../src/core/logline/index.js';
-
-/** mulberry32: seeded, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 const ctx = { year: 2026, nowMs: Date.UTC(2026, 10, 22, 12), tzOffsetMinutes: 90 };
 const BASE: LogLine = { time: 1, host: 'h', program: 'nginx', pid: 3, message: '' };

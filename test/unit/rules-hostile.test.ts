@@ -5,20 +5,10 @@ import { performance } from 'node:perf_hooks';
 import type { LogLine } from '../../src/core/logline/types.js';
 import { MODULES } from '../../src/core/logline/types.js';
 import { compileRules, loadModuleRules, MAX_MESSAGE, sampleLine, type Rule } from '../../src/core/rules/index.js';
+import { mulberry32 as prng } from '../helpers/prng.js';
 
 /** Generous: a match on an 8 KiB line takes well under a millisecond; this catches exponential blow-ups. */
 const BOUND_MS = 50;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const fill = (unit: string, length: number): string => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
 
