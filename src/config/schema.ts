@@ -164,6 +164,34 @@ const dynloaderName = z.string().regex(SOURCE_NAME_PATTERN, {
   error: 'dynloader names are 1-20 letters, digits, "_" or "-" (they become firewall set names)',
 });
 
+// A dynloader entry is user-written with no shipped counterpart (dynloaders: {} ships empty), so its
+// optional settings carry their defaults here; everything else is validated strictly.
+const dynloader = z
+  .strictObject({
+    enabled: z.boolean(),
+    /** the built-in format: Spamhaus DROP / DROPv6 (JSON lines or legacy text), NixSpam, a plain list */
+    kind: z.enum(['spamhaus-drop', 'spamhaus-dropv6', 'nixspam', 'list']).default('list'),
+    /** exactly one source: an http(s) URL, a local file, or a command's stdout (argument list, no shell) */
+    url: z.string().regex(/^https?:\/\/\S+$/, { error: 'expected an http:// or https:// URL' }).optional(),
+    file: z.string().min(1).optional(),
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** auto (by kind and content), spamhaus-json, spamhaus-text, nixspam or plain */
+    format: z.enum(['auto', 'spamhaus-json', 'spamhaus-text', 'nixspam', 'plain']).default('auto'),
+    /** 1-based whitespace-separated column holding the address (plain lists) */
+    column: z.number().int().min(1).max(64).default(1),
+    interval: duration.default(3_600_000),
+    min_prefix_v4: z.number().int().min(0).max(32).default(8),
+    min_prefix_v6: z.number().int().min(0).max(128).default(19),
+    max_entries: z.number().int().min(1).default(1_000_000),
+    timeout: duration.default(30_000),
+    max_bytes: z.number().int().min(1).default(64 * 1024 * 1024),
+  })
+  .check((ctx) => {
+    const v = ctx.value;
+    const n = (v.url !== undefined ? 1 : 0) + (v.file !== undefined ? 1 : 0) + (v.command !== undefined ? 1 : 0);
+    if (n !== 1) ctx.issues.push({ code: 'custom', message: 'a dynloader needs exactly one of url, file or command', input: v });
+  });
+
 export const watcherConfigSchema = z.strictObject({
   state_dir: path,
   run_dir: path,
@@ -174,7 +202,7 @@ export const watcherConfigSchema = z.strictObject({
   modules,
   rules,
   dns,
-  dynloaders: z.record(dynloaderName, toggle),
+  dynloaders: z.record(dynloaderName, dynloader),
   control: z.strictObject({ socket: path }),
 });
 

@@ -132,7 +132,7 @@ test('a drop-in replaces a scalar and a list and merges maps key by key', (t) =>
       'modules:',
       '  MX: { enabled: true }',
       'dynloaders:',
-      '  spamhaus-drop: { enabled: true }',
+      '  spamhaus-drop: { enabled: true, kind: spamhaus-drop, url: "https://www.spamhaus.org/drop/drop_v4.json" }',
     ].join('\n'),
   });
   t.is(config.log_level, 'debug');
@@ -140,20 +140,30 @@ test('a drop-in replaces a scalar and a list and merges maps key by key', (t) =>
   t.deepEqual(config.lists.admin, ['203.0.113.7', '2001:db8::/32']);
   t.is(config.lists.host_addresses, true);
   t.deepEqual(config.modules, { ...SHIPPED_CONFIG.modules, MX: { ...SHIPPED_CONFIG.modules.MX, enabled: true } });
-  t.deepEqual(config.dynloaders, { 'spamhaus-drop': { enabled: true } });
+  t.like(config.dynloaders['spamhaus-drop'], {
+    enabled: true,
+    kind: 'spamhaus-drop',
+    url: 'https://www.spamhaus.org/drop/drop_v4.json',
+    format: 'auto',
+    column: 1,
+    min_prefix_v4: 8,
+    min_prefix_v6: 19,
+  });
   t.deepEqual(sources, [SHIPPED, join(dir, '50-site.yaml')]);
 });
 
 test('drop-ins apply in lexical order: later files win, lists are replaced whole', (t) => {
   // Written in the opposite order, so directory order cannot pass for lexical order.
   const { config, sources, dir } = load(t, {
-    '20-local.yml': 'log_level: trace\nlists:\n  admin: [10.0.0.2]\ndynloaders:\n  b: { enabled: false }\n',
-    '10-site.yaml': 'log_level: debug\nstate_dir: /srv/watcher\nlists:\n  admin: [10.0.0.1, 10.0.0.3]\ndynloaders:\n  a: { enabled: true }\n',
+    '20-local.yml': 'log_level: trace\nlists:\n  admin: [10.0.0.2]\ndynloaders:\n  b: { enabled: false, file: /b.list }\n',
+    '10-site.yaml': 'log_level: debug\nstate_dir: /srv/watcher\nlists:\n  admin: [10.0.0.1, 10.0.0.3]\ndynloaders:\n  a: { enabled: true, file: /a.list }\n',
   });
   t.is(config.log_level, 'trace');
   t.is(config.state_dir, '/srv/watcher');
   t.deepEqual(config.lists.admin, ['10.0.0.2']);
-  t.deepEqual(config.dynloaders, { a: { enabled: true }, b: { enabled: false } });
+  t.deepEqual(Object.keys(config.dynloaders).sort(), ['a', 'b']);
+  t.is(config.dynloaders['a']!.enabled, true);
+  t.is(config.dynloaders['b']!.enabled, false);
   t.deepEqual(sources, [SHIPPED, join(dir, '10-site.yaml'), join(dir, '20-local.yml')]);
 });
 
@@ -196,7 +206,7 @@ test('every problem of every file is reported at once, with the file:line that s
       '  period: 0', //                                   13 zero duration
       'dynloaders:', //                                   14
       '  "bad name!": { enabled: true }', //              15 bad map key
-      '  ok: { enabled: true, url: x }', //               16 unknown key in a dynloader
+      '  ok: { enabled: true, file: /x, urll: x }', //    16 unknown key in a dynloader
     ].join('\n'),
     '20-b.yaml': 'log_level: info\nfirewall:\n  backend: [auto\n', // syntax error, reported where the parser stops
     '30-c.yaml': 'modules:\n  LG:\n    enabled: 1\n  XX: { enabled: true }\nfirewall:\n  hook_priority: 1000\n',
@@ -213,7 +223,7 @@ test('every problem of every file is reported at once, with the file:line that s
     ['10-a.yaml:12', /supervisor\.intensity: must be at least 1, got 0/],
     ['10-a.yaml:13', /supervisor\.period: must be longer than zero/],
     ['10-a.yaml:15', /"dynloaders\.bad name!": dynloader names are 1-20 letters/],
-    ['10-a.yaml:16', /unknown setting "dynloaders\.ok\.url"/],
+    ['10-a.yaml:16', /unknown setting "dynloaders\.ok\.urll"/],
     ['20-b.yaml:4', /YAML syntax: .*end with a \]/],
     ['30-c.yaml:3', /modules\.LG\.enabled: expected true or false, got 1/],
     ['30-c.yaml:4', /unknown setting "modules\.XX"/],
@@ -360,7 +370,8 @@ test('overrides win over every file; undefined overrides nothing', (t) => {
 });
 
 test('the config is deeply frozen', (t) => {
-  const { config } = load(t, { '10-a.yaml': 'lists:\n  admin: [10.0.0.1]\ndynloaders:\n  x: { enabled: true }\n' });
+  const { config } = load(t, { '10-a.yaml': 'lists:\n  admin: [10.0.0.1]\ndynloaders:\n  x: { enabled: true, command: [cat, /x] }\n' });
+  t.true(Object.isFrozen(config.dynloaders.x!.command));
   for (const part of [config, config.firewall, config.lists, config.lists.admin, config.modules, config.modules.LG, config.dynloaders, config.dynloaders.x]) {
     t.true(Object.isFrozen(part));
   }
@@ -381,4 +392,24 @@ test('formatProblems writes one "file:line: message" line per problem', (t) => {
     '/etc/watcher/watcher.d/a.yaml:3: unknown setting "x" (WATCHER_E_CONFIG)',
     `${OVERRIDES_SOURCE}: state_dir: must be a non-empty path (WATCHER_E_CONFIG)`,
   ]);
+});
+
+test('a dynloader takes its documented defaults and needs exactly one source', (t) => {
+  const { config } = load(t, { '10-a.yaml': 'dynloaders:\n  nix: { enabled: true, kind: nixspam, url: "https://x.example/nix.gz", interval: 15m }\n' });
+  t.like(config.dynloaders['nix'], { kind: 'nixspam', interval: 900_000, min_prefix_v4: 8, min_prefix_v6: 19, format: 'auto', column: 1, timeout: 30_000 });
+  const found = problemsOf(t, {
+    '10-a.yaml': [
+      'dynloaders:', //                                              1
+      '  two: { enabled: true, file: /a, url: "https://x.example/" }', // 2 two sources
+      '  none: { enabled: true }', //                                     3 no source
+      '  ftp: { enabled: true, url: "ftp://x.example/" }', //            4 not http(s)
+      '  wide: { enabled: true, file: /a, min_prefix_v4: 33 }', //       5 out of range
+    ].join('\n'),
+  });
+  t.deepEqual(
+    found.map((p) => p.where),
+    ['10-a.yaml:2', '10-a.yaml:3', '10-a.yaml:4', '10-a.yaml:5'],
+  );
+  t.regex(found[0]!.message, /exactly one of url, file or command/);
+  t.regex(found[2]!.message, /http/);
 });
