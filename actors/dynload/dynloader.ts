@@ -7,7 +7,7 @@ import type { Logger } from '../../src/log.js';
 import { dynloaderMachine, type DynloaderContext, type DynloaderInput, type Fetched, type ReadyList } from '../../machines/dynloader.js';
 import { fetchSource } from './fetch-source.js';
 import { prepareList } from './prepare.js';
-import { readPoolMeta, storePool } from './pool-store.js';
+import { readPoolMetaSync, storePool } from './pool-store.js';
 
 /** Spamhaus asks for downloads at least one hour apart; configured lower, the hour wins. */
 export const SPAMHAUS_MIN_INTERVAL_MS = 3_600_000;
@@ -67,11 +67,11 @@ export function effectiveInterval(spec: DynloaderSpec, log: Logger): number {
 }
 
 /** Reads the pool header (the list in force) and returns the machine input. */
-export async function dynloaderInput(deps: DynloaderDeps): Promise<DynloaderInput> {
+export function dynloaderInput(deps: DynloaderDeps): DynloaderInput {
   const { spec } = deps;
   const now = deps.now ?? Date.now;
   const intervalMs = effectiveInterval(spec, deps.log);
-  const meta = await readPoolMeta(deps.poolDir, spec.name);
+  const meta = readPoolMetaSync(deps.poolDir, spec.name);
   const fetchedAt = meta ? Date.parse(meta.fetchedAt) : NaN;
   // a list fetched recently is not fetched again at boot: wait out the rest of its interval
   const due = Number.isFinite(fetchedAt) ? Math.max(0, fetchedAt + intervalMs - now()) : 0;

@@ -1,5 +1,6 @@
 // Writes a dynloader's last good list to <state>/loadpool/<name>.list atomically (temp file, fsync,
 // rename), so the master load at boot never sees half a list; reads the header back at start.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { formatPoolHeader, parsePoolHeader, type PoolMeta } from '../../src/core/pool-header.js';
@@ -47,3 +48,19 @@ export async function readPoolMeta(dir: string, name: string): Promise<PoolMeta 
   }
 }
 
+
+/** readPoolMeta for building child specs at start and reload (one 4 KiB read, no await possible there). */
+export function readPoolMetaSync(dir: string, name: string): PoolMeta | null {
+  try {
+    const fd = openSync(poolFile(dir, name), 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return parsePoolHeader(buf.subarray(0, n).toString('utf8'));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}

@@ -4,6 +4,7 @@ import { configForControl, daemonStatus, printStatus, reload } from './service.j
 import { runMatch, nodeMatchIo } from './match.js';
 import { request, DaemonNotRunning } from '../control/client.js';
 import { readFileSync } from 'node:fs';
+import { dynloadCommand } from './dynload.js';
 
 const HELP = `watcherctl — inspect and steer the running Watcher daemon
 
@@ -12,6 +13,10 @@ Usage: watcherctl <command> [options]
 Commands:
   status [--json]   the actor tree with each actor's state, uptime and restart count; firewall queue
   reload            re-read the configuration and re-apply lists and load pool atomically
+  dynload [NAME]    run dynloader NAME now (all enabled ones without NAME, e.g. from cron); a loader
+                    that is already running answers all requests with that one run
+  dynload status [--json]
+                    per dynloader: last attempt, last success, entries, age, next run, last error
   inject M LINE...  feed log lines into running module M (LG, MX, MB, WB) as if read from its source;
                     LINE "-" reads lines from standard input
   match --module M [--json] [--missed] [--format F] FILE|-
@@ -77,6 +82,8 @@ async function main(argv: string[]): Promise<number> {
       return printStatus(await daemonStatus(config), flags.json === true);
     case 'reload':
       return reload(config);
+    case 'dynload':
+      return dynloadCommand(config, positionals.slice(1), flags.json === true);
     default:
       process.stderr.write(`watcherctl: unknown command "${cmd}"\n\n${HELP}`);
       return 2;

@@ -13,7 +13,11 @@ export type ControlCommand =
   /** stop the daemon; flush: also remove everything Watcher put into the firewall */
   | { cmd: 'stop'; flush: boolean }
   /** feed log lines into a running module exactly as if they came from its source */
-  | { cmd: 'inject'; module: 'LG' | 'MX' | 'MB' | 'WB'; lines: string[] };
+  | { cmd: 'inject'; module: 'LG' | 'MX' | 'MB' | 'WB'; lines: string[] }
+  /** run one dynloader now (name), or every enabled one (no name, e.g. from cron); a busy one coalesces */
+  | { cmd: 'dynload'; name?: string }
+  /** per dynloader: last attempt, last success, entries, age, next run, last error */
+  | { cmd: 'dynload-status' };
 
 export interface ControlRequest {
   v: number;
@@ -59,6 +63,14 @@ export function parseRequest(line: string): ControlRequest | ControlResponse {
       }
       return { v: PROTOCOL_VERSION, id, command: { cmd: 'inject', module: r.module, lines: r.lines as string[] } };
     }
+    case 'dynload':
+      if (r.name === undefined) return { v: PROTOCOL_VERSION, id, command: { cmd: 'dynload' } };
+      if (typeof r.name !== 'string' || !/^[A-Za-z0-9_-]{1,20}$/.test(r.name)) {
+        return errorResponse(id, 'WATCHER_E_CONTROL', 'dynload needs a dynloader name (1-20 letters, digits, "_" or "-")');
+      }
+      return { v: PROTOCOL_VERSION, id, command: { cmd: 'dynload', name: r.name } };
+    case 'dynload-status':
+      return { v: PROTOCOL_VERSION, id, command: { cmd: 'dynload-status' } };
     default:
       return errorResponse(id, 'WATCHER_E_CONTROL', `unknown command ${JSON.stringify(r.cmd)}`);
   }

@@ -3,7 +3,8 @@
 import type { ChildSpec } from '../../machines/supervisor-types.js';
 import { fwWriterLogic } from '../../actors/fw-writer.js';
 import { masterLoadLogic } from '../../actors/master-load.js';
-import { buildFullPlan, collectWhitelist, MODULE_NAMES, type ModuleName } from '../../actors/plan-sources.js';
+import { buildFullPlan, collectWhitelist, loadPoolDir, MODULE_NAMES, type ModuleName } from '../../actors/plan-sources.js';
+import { dynloaderInput, dynloaderLogic, type DynloadStatus } from '../../actors/dynload/dynloader.js';
 import { moduleLogic } from '../../actors/module/index.js';
 import { moduleDbPath } from '../../actors/module/runtime.js';
 import type { PipelineStats, SharedReaders } from '../../actors/module/pipeline.js';
@@ -29,6 +30,8 @@ export interface TreeDeps {
   readers: SharedReaders;
   /** each module's pipeline counters, for status */
   pipelines: Map<string, PipelineStats>;
+  /** each dynloader's last attempt, success, entries, next run and error, for `watcherctl dynload status` */
+  dynloads?: Map<string, DynloadStatus>;
 }
 
 /** A module's active and pending bans, read from its database (the master load's module source). */
@@ -100,7 +103,42 @@ export function enabledModules(deps: TreeDeps): ModuleName[] {
   return MODULE_NAMES.filter((m) => deps.holder.current.modules[m].enabled);
 }
 
-/** Start order: fw-writer, the master load (awaited), then the enabled modules. */
+export function enabledDynloaders(deps: TreeDeps): string[] {
+  return Object.entries(deps.holder.current.dynloaders)
+    .filter(([, d]) => d.enabled)
+    .map(([name]) => name)
+    .sort();
+}
+
+/** One loader; it only ever hands data to fw-writer, so its crash can never cause a reload. */
+export function dynloaderSpec(deps: TreeDeps, name: string, index: number): ChildSpec {
+  const log = loggerFor(`dynloader:${name}`);
+  const config = deps.holder.current;
+  const d = config.dynloaders[name]!;
+  deps.dynloads ??= new Map();
+  const ddeps = {
+    spec: { ...d, name },
+    poolDir: loadPoolDir(config),
+    whitelist: async () => AddressMatcher.fromEntries((await collectWhitelist({ config: deps.holder.current, exec: deps.exec, log })).entries),
+    log,
+    board: deps.dynloads,
+    index,
+  };
+  return {
+    id: `dynloader:${name}`,
+    restart: 'permanent',
+    shutdownTimeoutMs: 2_000,
+    logic: dynloaderLogic(ddeps),
+    input: dynloaderInput(ddeps),
+  };
+}
+
+/** Start order: fw-writer, the master load (awaited), then the enabled modules, then the dynloaders. */
 export function treeSpecs(deps: TreeDeps): ChildSpec[] {
-  return [fwWriterSpec(deps), masterLoadSpec(deps), ...enabledModules(deps).map((m) => moduleSpec(deps, m))];
+  return [
+    fwWriterSpec(deps),
+    masterLoadSpec(deps),
+    ...enabledModules(deps).map((m) => moduleSpec(deps, m)),
+    ...enabledDynloaders(deps).map((n, i) => dynloaderSpec(deps, n, i)),
+  ];
 }

@@ -12,7 +12,8 @@ import type { WatcherConfig } from '../config/schema.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import type { ControlCommand } from '../control/protocol.js';
 import { loggerFor, setLogLevel } from '../log.js';
-import { masterLoadSpec, moduleSpec, treeSpecs, type ConfigHolder, type TreeDeps } from './children.js';
+import { dynloaderSpec, enabledDynloaders, masterLoadSpec, moduleSpec, treeSpecs, type ConfigHolder, type TreeDeps } from './children.js';
+import type { DynloadStatus } from '../../actors/dynload/dynloader.js';
 import { sharedReaders } from '../../actors/module/pipeline.js';
 import { MODULE_NAMES } from '../../actors/plan-sources.js';
 import { statusOf } from './status.js';
@@ -44,7 +45,7 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
 
   const choice = await chooseBackend(config, loggerFor('fw-writer'), path.join(config.state_dir, 'dry-run.jsonl'));
   log.info(`firewall backend: ${choice.backend.name} (${choice.reason})`);
-  const deps: TreeDeps = { holder, backend: choice.backend, exec: choice.exec, readers: sharedReaders(), pipelines: new Map() };
+  const deps: TreeDeps = { holder, backend: choice.backend, exec: choice.exec, readers: sharedReaders(), pipelines: new Map(), dynloads: new Map<string, DynloadStatus>() };
 
   // The reload: validate the new configuration first; a bad one is refused and the running one stays.
   const reloader = fromPromise<ReloadResult, ReloaderInput>(async () => {
@@ -65,6 +66,17 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     const update = MODULE_NAMES.filter((m) => next.config.modules[m].enabled && before.modules[m].enabled && !replace.some((s) => s.id === `module:${m}`)).map(
       (m) => ({ id: `module:${m}`, event: { type: 'config.updated' } }),
     );
+    // Dynloaders whose settings changed (or that are new) are replaced; others keep their schedule.
+    const loaders = enabledDynloaders(deps);
+    loaders.forEach((n, i) => {
+      if (JSON.stringify(next.config.dynloaders[n]) !== JSON.stringify(before.dynloaders[n])) replace.push(dynloaderSpec(deps, n, i));
+    });
+    for (const [n, d] of Object.entries(before.dynloaders)) {
+      if (d.enabled && !loaders.includes(n)) {
+        remove.push(`dynloader:${n}`);
+        deps.dynloads?.delete(n);
+      }
+    }
     return { ok: true, changes: { replace, remove, update, rerun: [masterLoadSpec(deps)] } };
   });
 
@@ -115,6 +127,24 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
           if (!mod) throw new Error(`module ${cmd.module} is not running (enable it: modules.${cmd.module}.enabled)`);
           mod.send({ type: 'lines.injected', lines: cmd.lines });
           return { injected: cmd.lines.length };
+        }
+        case 'dynload': {
+          const names = cmd.name !== undefined ? [cmd.name] : enabledDynloaders(deps);
+          const at = Date.now();
+          for (const n of names) {
+            const dl = root.system.get(`dynloader:${n}`) as AnyActorRef | undefined;
+            if (!dl) throw new Error(`dynloader ${n} is not running (configure it under dynloaders.${n} with enabled: true)`);
+            // a loader that is already fetching ignores this: 100 requests cost one download
+            dl.send({ type: 'dynload.now', at });
+          }
+          return { dynload: 'requested', loaders: names };
+        }
+        case 'dynload-status': {
+          const now = Date.now();
+          return [...(deps.dynloads ?? new Map<string, DynloadStatus>()).values()].map((s) => ({
+            ...s,
+            ageSeconds: s.lastSuccessAt !== null ? Math.round((now - s.lastSuccessAt) / 1000) : null,
+          }));
         }
         case 'reload':
           root.send({ type: 'reload.requested' });

@@ -54,7 +54,7 @@ export async function startLoader(t: ExecutionContext, spec: DynloaderSpec, whit
     return r.ip;
   })));
   const deps = { spec, poolDir: dir, whitelist: async () => wl, log, board, index: 0, handoverPatienceMs: 5_000 };
-  const input = { ...(await dynloaderInput(deps)), firstDelayMs: 3_600_000, minSpacingMs: 0 };
+  const input = { ...dynloaderInput(deps), firstDelayMs: 3_600_000, minSpacingMs: 0 };
   const fakeFw = fromCallback<FwWriterEvent>(({ receive }) => {
     receive((e) => {
       if (e.type !== 'set.replace') return;
