@@ -9,6 +9,7 @@ import { benchHeaders } from './logline.bench.js';
 import { benchRules } from './rules.bench.js';
 import { benchRecord } from './db.bench.js';
 import { benchFileSource, benchAppendLatency } from './sources.bench.js';
+import { benchDynloadReplace } from './dynload.bench.js';
 import { bareIpsetRestore, benchNamespace, daemonMasterLoad, generateListText, listEntries, liveBans } from './firewall.bench.js';
 
 const note = (m: string) => process.stderr.write(`bench: ${m}\n`);
@@ -56,6 +57,19 @@ async function main(): Promise<void> {
   if (!skip && want('latency')) {
     note('latency: line written to the LG FIFO -> address in the kernel set, 1,000 bans');
     out.banLatency = await benchBanLatency(1000);
+  }
+  if (!skip && want('dynload')) {
+    const runs: unknown[] = [];
+    for (const backend of ['ipset', 'nftables'] as const) {
+      note(`dynload: replace a 100,000-entry loader set on ${backend}`);
+      const { ns, cleanup } = benchNamespace();
+      try {
+        runs.push(await benchDynloadReplace(ns, backend, 100_000));
+      } finally {
+        cleanup();
+      }
+    }
+    out.dynloadReplace = runs;
   }
   if (skip) {
     out.firewall = { skipped: skip };
