@@ -52,6 +52,8 @@ export interface DynloaderDeps {
   board: Map<string, DynloadStatus>;
   /** position among the configured loaders: staggers the first runs */
   index: number;
+  /** shared across loaders (p-limit): bounds how many download at once */
+  limit?: <T>(fn: () => Promise<T>) => Promise<T>;
   now?: () => number;
   random?: () => number;
   handoverPatienceMs?: number;
@@ -99,10 +101,11 @@ export function dynloaderLogic(deps: DynloaderDeps) {
       fetch: fromPromise<Fetched, { etag: string | null; lastModified: string | null }>(async ({ input }) => {
         const at = now();
         fetchedAtIso = new Date(at).toISOString();
-        const r = await fetchSource(
+        const run = deps.limit ?? ((fn) => fn());
+        const r = await run(() => fetchSource(
           { url: spec.url, file: spec.file, command: spec.command, timeoutMs: spec.timeout, maxBytes: spec.max_bytes },
           { etag: input.etag ?? undefined, lastModified: input.lastModified ?? undefined },
-        );
+        ));
         if (r.kind === 'not-modified') return { kind: 'not-modified', at };
         return { kind: 'body', text: r.text, at, ...(r.etag ? { etag: r.etag } : {}), ...(r.lastModified ? { lastModified: r.lastModified } : {}) };
       }),

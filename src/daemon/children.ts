@@ -13,6 +13,7 @@ import { AddressMatcher } from '../core/ip-matcher.js';
 import { EntryCollector } from '../core/aggregate.js';
 import type { SetEntries } from '../core/fw-plan.js';
 import { existsSync } from 'node:fs';
+import pLimit from 'p-limit';
 import type { FirewallBackend } from '../../actors/fw/backend.js';
 import type { Exec } from '../adapters/exec.js';
 import type { WatcherConfig } from '../config/schema.js';
@@ -110,6 +111,10 @@ export function enabledDynloaders(deps: TreeDeps): string[] {
     .sort();
 }
 
+/** At most this many loaders download at once; the rest wait their turn (bounded network and memory). */
+const DOWNLOADS_AT_ONCE = 2;
+const downloads = pLimit(DOWNLOADS_AT_ONCE);
+
 /** One loader; it only ever hands data to fw-writer, so its crash can never cause a reload. */
 export function dynloaderSpec(deps: TreeDeps, name: string, index: number): ChildSpec {
   const log = loggerFor(`dynloader:${name}`);
@@ -123,6 +128,7 @@ export function dynloaderSpec(deps: TreeDeps, name: string, index: number): Chil
     log,
     board: deps.dynloads,
     index,
+    limit: <T>(fn: () => Promise<T>) => downloads(fn),
   };
   return {
     id: `dynloader:${name}`,

@@ -17,6 +17,8 @@ interface Reply {
   gzipEncoding?: boolean;
   /** announce more bytes than sent, then close: a truncated transfer */
   cut?: boolean;
+  /** answer 302 to this location */
+  redirect?: string;
 }
 
 const replies = new Map<string, Reply>();
@@ -26,6 +28,10 @@ const server = http.createServer((req, res) => {
   seen.push({ path: req.url ?? '', headers: req.headers });
   const r = replies.get(req.url ?? '') ?? { status: 404, body: 'not found' };
   const send = () => {
+    if (r.redirect !== undefined) {
+      res.writeHead(302, { location: r.redirect }).end();
+      return;
+    }
     if (r.etag !== undefined && req.headers['if-none-match'] === r.etag) {
       res.writeHead(304).end();
       return;
@@ -216,4 +222,52 @@ test('a firewall refusal keeps the old list and the next run retries the new one
   t.regex(h.context().lastError ?? '', /injected failure/);
   await h.runOnce();
   t.deepEqual(flat(h.replaces[1]!), ['192.0.2.33']);
+});
+
+test('redirects are followed up to three hops, a loop is refused', async (t) => {
+  replies.set('/r1', { redirect: '/r2' });
+  replies.set('/r2', { redirect: `${base}/r3` });
+  replies.set('/r3', { body: '192.0.2.44\n' });
+  const h = await startLoader(t, specOf('redir', { url: `${base}/r1` }));
+  await h.runOnce();
+  t.deepEqual(h.replaces.map(flat), [['192.0.2.44']]);
+  replies.set('/loop', { redirect: '/loop' });
+  const l = await startLoader(t, specOf('loop', { url: `${base}/loop` }));
+  await l.runOnce();
+  t.is(l.replaces.length, 0);
+  t.regex(l.context().lastError ?? '', /more than 3 redirects/);
+});
+
+test('a file source and a command source (argument list, no shell) load the same way', async (t) => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(`${tmpdir()}/watcher-dlsrc-`);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(`${dir}/feed.txt`, 'x 192.0.2.61\ny 192.0.2.62\n');
+  const f = await startLoader(t, specOf('file', { file: `${dir}/feed.txt`, column: 2 }));
+  await f.runOnce();
+  t.deepEqual(f.replaces.map(flat), [['192.0.2.61', '192.0.2.62']]);
+  // "; touch" would run in a shell; as an argument it is just a file name cat cannot open
+  const c = await startLoader(t, specOf('cmd', { command: ['cat', `${dir}/feed.txt`, `; touch ${dir}/pwned`] }));
+  await c.runOnce();
+  t.is(c.replaces.length, 0);
+  t.regex(c.context().lastError ?? '', /command cat failed/);
+  const { existsSync } = await import('node:fs');
+  t.false(existsSync(`${dir}/pwned`));
+  const ok = await startLoader(t, specOf('cmd2', { command: ['cat', `${dir}/feed.txt`], column: 2 }));
+  await ok.runOnce();
+  t.deepEqual(ok.replaces.map(flat), [['192.0.2.61', '192.0.2.62']]);
+});
+
+test('100 rapid dynload requests against a slow server cost one download and one swap', async (t) => {
+  replies.set('/rapid', { body: '192.0.2.77\n', delayMs: 300 });
+  const h = await startLoader(t, specOf('rapid', { url: `${base}/rapid` }));
+  const before = seen.filter((s) => s.path === '/rapid').length;
+  for (let i = 0; i < 100; i++) h.dl.send({ type: 'dynload.now', at: Date.now() });
+  await new Promise((r) => setTimeout(r, 50));
+  const { waitFor } = await import('xstate');
+  await waitFor(h.dl, (s) => s.value === 'idle' && s.context.runs === 1, { timeout: 5_000 });
+  await new Promise((r) => setTimeout(r, 100));
+  t.is(seen.filter((s) => s.path === '/rapid').length - before, 1);
+  t.is(h.replaces.length, 1);
 });

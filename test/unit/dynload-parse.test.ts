@@ -7,6 +7,7 @@ import { parseDynload, resolveFormat, type ParseLimits } from '../../src/core/dy
 import { formatV4 } from '../../src/core/fw-plan.js';
 import { parseIp } from '../../src/core/ip.js';
 import { formatPoolHeader, parsePoolHeader } from '../../src/core/pool-header.js';
+import { effectiveInterval } from '../../actors/dynload/dynloader.js';
 
 function ipOf(s: string) {
   const r = parseIp(s);
@@ -98,4 +99,15 @@ test('the pool header survives a round trip and is a comment to the list parser'
   const back = parsePoolHeader(formatPoolHeader('a', meta).split('\n').map((l) => `# ${l}`).join('\n') + '\n1.2.3.4\n');
   t.deepEqual(back, { ...meta, etag: '"x y"' });
   t.is(parsePoolHeader('1.2.3.4\n'), null);
+});
+
+test('a Spamhaus loader never runs more often than hourly, and says so', (t) => {
+  const warned: string[] = [];
+  const log = { warn: (m: string) => warned.push(m) } as unknown as Parameters<typeof effectiveInterval>[1];
+  const base = { name: 's', format: 'auto' as const, column: 1, min_prefix_v4: 8, min_prefix_v6: 19, max_entries: 1, timeout: 1, max_bytes: 1 };
+  t.is(effectiveInterval({ ...base, kind: 'spamhaus-drop', interval: 600_000 }, log), 3_600_000);
+  t.regex(warned[0] ?? '', /raised to 1 h: Spamhaus asks/);
+  t.is(effectiveInterval({ ...base, kind: 'list', interval: 600_000 }, log), 600_000);
+  t.is(effectiveInterval({ ...base, kind: 'spamhaus-dropv6', interval: 7_200_000 }, log), 7_200_000);
+  t.is(warned.length, 1);
 });
