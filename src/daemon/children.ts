@@ -4,7 +4,8 @@ import type { ChildSpec } from '../../machines/supervisor-types.js';
 import { fwWriterLogic } from '../../actors/fw-writer.js';
 import { masterLoadLogic } from '../../actors/master-load.js';
 import { buildFullPlan, collectWhitelist, loadPoolDir, MODULE_NAMES, type ModuleName } from '../../actors/plan-sources.js';
-import { dynloaderInput, dynloaderLogic, type DynloadStatus } from '../../actors/dynload/dynloader.js';
+import { dynloaderInput, dynloaderLogic, LOADER_SPACING_MS, type DynloadStatus } from '../../actors/dynload/dynloader.js';
+import { spacedLimit } from '../../actors/dynload/spaced-limit.js';
 import { moduleLogic } from '../../actors/module/index.js';
 import { moduleDbPath } from '../../actors/module/runtime.js';
 import type { PipelineStats, SharedReaders } from '../../actors/module/pipeline.js';
@@ -13,7 +14,6 @@ import { AddressMatcher } from '../core/ip-matcher.js';
 import { EntryCollector } from '../core/aggregate.js';
 import type { SetEntries } from '../core/fw-plan.js';
 import { existsSync } from 'node:fs';
-import pLimit from 'p-limit';
 import type { FirewallBackend } from '../../actors/fw/backend.js';
 import type { Exec } from '../adapters/exec.js';
 import type { WatcherConfig } from '../config/schema.js';
@@ -111,9 +111,9 @@ export function enabledDynloaders(deps: TreeDeps): string[] {
     .sort();
 }
 
-/** At most this many loaders download at once; the rest wait their turn (bounded network and memory). */
+/** At most this many loaders download at once, starting a minute apart (bounded network and memory). */
 const DOWNLOADS_AT_ONCE = 2;
-const downloads = pLimit(DOWNLOADS_AT_ONCE);
+const downloads = spacedLimit(DOWNLOADS_AT_ONCE, LOADER_SPACING_MS);
 
 /** One loader; it only ever hands data to fw-writer, so its crash can never cause a reload. */
 export function dynloaderSpec(deps: TreeDeps, name: string, index: number): ChildSpec {
@@ -128,7 +128,7 @@ export function dynloaderSpec(deps: TreeDeps, name: string, index: number): Chil
     log,
     board: deps.dynloads,
     index,
-    limit: <T>(fn: () => Promise<T>) => downloads(fn),
+    limit: <T>(fn: () => Promise<T>) => downloads(name, fn),
   };
   return {
     id: `dynloader:${name}`,
