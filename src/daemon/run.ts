@@ -143,6 +143,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
           const now = Date.now();
           return [...(deps.dynloads ?? new Map<string, DynloadStatus>()).values()].map((s) => ({
             ...s,
+            // the board is written when a loader goes idle; the live state comes from its snapshot
+            state: String((root.system.get(`dynloader:${s.name}`) as AnyActorRef | undefined)?.getSnapshot().value ?? 'not running'),
             ageSeconds: s.lastSuccessAt !== null ? Math.round((now - s.lastSuccessAt) / 1000) : null,
           }));
         }

@@ -6,7 +6,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
+import { EntryCollector } from '../../src/core/aggregate.js';
 import { formatV4, type PlannedSet } from '../../src/core/fw-plan.js';
+import { parseListText } from '../../src/core/list-file.js';
 import { specOf, startLoader, type LoaderHarness } from '../helpers/dynload.js';
 
 interface Reply {
@@ -107,6 +109,9 @@ test('Spamhaus DROP JSON: loaded, stored with its header, then 304 and an unchan
   t.regex(pool, /^# checksum: sha256:[0-9a-f]{64}$/m);
   t.regex(pool, /^# etag: "v1"$/m);
   t.regex(pool, /^1\.10\.16\.0\/20$/m);
+  const back = new EntryCollector();
+  t.deepEqual(parseListText(pool, 'pool', back), [], 'the master load reads the pool file as a plain list');
+  t.deepEqual(back.finish().v4nets, ['1.10.16.0/20', '1.19.0.0/16']);
   const last = () => seen.filter((s) => s.path === '/drop.json').at(-1)!;
   t.regex(String(last().headers['user-agent']), /^Watcher-dynloader\//);
   await h.runOnce(); // same ETag: the server answers 304
