@@ -68,18 +68,25 @@ export function effectiveInterval(spec: DynloaderSpec, log: Logger): number {
   return spec.interval;
 }
 
+/** How the pool header names the source of a loader. */
+export function sourceText(spec: DynloaderSpec): string {
+  return spec.url ?? spec.file ?? (spec.command ? spec.command.join(' ') : '?');
+}
+
 /** Reads the pool header (the list in force) and returns the machine input. */
 export function dynloaderInput(deps: DynloaderDeps): DynloaderInput {
   const { spec } = deps;
   const now = deps.now ?? Date.now;
   const intervalMs = effectiveInterval(spec, deps.log);
-  const meta = readPoolMetaSync(deps.poolDir, spec.name);
+  const stored = readPoolMetaSync(deps.poolDir, spec.name);
+  // a pool file from another source (the URL was edited) says nothing about this one: fetch at once
+  const meta = stored !== null && stored.source === sourceText(spec) ? stored : null;
   const fetchedAt = meta ? Date.parse(meta.fetchedAt) : NaN;
   // a list fetched recently is not fetched again at boot: wait out the rest of its interval
   const due = Number.isFinite(fetchedAt) ? Math.max(0, fetchedAt + intervalMs - now()) : 0;
   return {
     name: spec.name,
-    checksum: meta?.checksum ?? null,
+    checksum: stored?.checksum ?? null,
     etag: meta?.etag ?? null,
     lastModified: meta?.lastModified ?? null,
     lastSuccessAt: Number.isFinite(fetchedAt) ? fetchedAt : null,
@@ -94,7 +101,7 @@ export function dynloaderLogic(deps: DynloaderDeps) {
   const { spec, log, board } = deps;
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
-  const source = spec.url ?? spec.file ?? (spec.command ? spec.command.join(' ') : '?');
+  const source = sourceText(spec);
   let fetchedAtIso = new Date(0).toISOString();
   return dynloaderMachine.provide({
     actors: {

@@ -276,3 +276,20 @@ test('100 rapid dynload requests against a slow server cost one download and one
   t.is(seen.filter((s) => s.path === '/rapid').length - before, 1);
   t.is(h.replaces.length, 1);
 });
+
+test('at start a fresh pool list is not fetched again before its interval; one from another source is', async (t) => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { storePool } = await import('../../actors/dynload/pool-store.js');
+  const { dynloaderInput } = await import('../../actors/dynload/dynloader.js');
+  const dir = mkdtempSync(`${tmpdir()}/watcher-dlpool-`);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const log = { warn: () => undefined } as never;
+  const spec = specOf('p', { url: 'https://x.example/a' });
+  const now = Date.parse('2026-01-01T01:00:00Z');
+  await storePool(dir, 'p', { source: spec.url!, fetchedAt: '2026-01-01T00:30:00.000Z', entries: 1, checksum: 'sha256:aa', etag: '"e"' }, '192.0.2.1\n');
+  const deps = { spec, poolDir: dir, whitelist: async () => { throw new Error('unused'); }, log, board: new Map(), index: 0, now: () => now };
+  t.like(dynloaderInput(deps), { firstDelayMs: 30 * 60_000, checksum: 'sha256:aa', etag: '"e"' });
+  const moved = dynloaderInput({ ...deps, spec: { ...spec, url: 'https://x.example/b' } });
+  t.like(moved, { firstDelayMs: 0, checksum: 'sha256:aa', etag: null });
+});
