@@ -1,6 +1,7 @@
 // A dynloader inside the running daemon on each real backend, in a test namespace: its list goes in
 // after the master load, `watcherctl dynload` swaps it for a new one while a connect loop from the peer
-// proves a listed address never gets through, and the blacklist's own set is untouched.
+// proves a listed address never gets through, and the blacklist's own set is untouched; a loader added
+// by a reload starts a minute later and the running one is left alone.
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ for (const backend of ['ipset', 'nftables'] as const) {
     continue;
   }
 
-  test.serial(`dynloader on ${backend}: list loaded, replaced under a connect loop with no window, other sets untouched`, async (t) => {
+  test.serial(`dynloader on ${backend}: list loaded, replaced under a connect loop with no window, other sets untouched, a loader added by reload`, async (t) => {
     const lab = createLab(t);
     for (const a of ['198.51.100.7', '198.51.100.8', '198.51.100.9', '203.0.113.6']) lab.addPeerAddress(a);
     await lab.serve(PORT);
@@ -65,10 +66,28 @@ for (const backend of ['ipset', 'nftables'] as const) {
     t.is(await conn('203.0.113.6'), 'blocked', 'the blacklist set is untouched');
     t.notRegex(d.output(), /master load done[\s\S]*master load done/, 'no reload, no second master load');
 
+    // A loader added by a reload starts on its own, staggered a minute after the first (loaders never
+    // fetch in the same minute); the running one keeps going untouched.
+    const list2 = path.join(dirs.root, 'feed2.txt');
+    writeFileSync(list2, '198.51.100.8\n');
+    writeFileSync(path.join(dirs.conf, '70-feed2.yaml'), `dynloaders:\n  feed2:\n    enabled: true\n    file: ${list2}\n`);
+    d.proc.kill('SIGHUP');
+    const reloadAt = Date.now();
+    await d.waitFor(/dynloader feed2: 1 entries swapped in/, 90_000);
+    t.true(Date.now() - reloadAt >= 55_000, 'the second loader waited for its slot');
+    t.is(await conn('198.51.100.8'), 'blocked', 'the new loader set');
+    t.is(await conn('198.51.100.9'), 'blocked', 'the first loader set still holds its list');
+
+    const tree = await ctl(dirs, ['status', '--json']);
+    const feed = (JSON.parse(tree.out) as { children: { id: string; restarts: number; uptimeSeconds: number }[] }).children.find((c) => c.id === 'dynloader:feed');
+    t.like(feed, { restarts: 0 });
+    t.true((feed?.uptimeSeconds ?? 0) >= 55, 'the first loader ran through the reload, not replaced');
+
     const st = await ctl(dirs, ['dynload', 'status', '--json']);
     t.is(st.code, 0, st.out);
     const rows = JSON.parse(st.out) as { name: string; entries: number; lastError: string | null }[];
-    t.like(rows[0], { name: 'feed', entries: 2, lastError: null });
+    t.like(rows.find((r) => r.name === 'feed'), { entries: 2, lastError: null });
+    t.like(rows.find((r) => r.name === 'feed2'), { entries: 1, lastError: null });
     d.proc.kill('SIGTERM');
     t.is(await d.exited, 0);
   });
