@@ -7,14 +7,23 @@ export function spacedLimit(concurrency: number, spacingMs: number, now: () => n
   const limit = pLimit(concurrency);
   let lastKey: string | null = null;
   let lastStart = -Infinity;
-  return <T>(key: string, fn: () => Promise<T>): Promise<T> =>
-    limit(async () => {
-      // reserve the slot before waiting, so loaders queued together get successive slots
-      const at = key === lastKey ? Math.max(now(), lastStart) : Math.max(now(), lastStart + spacingMs);
-      lastKey = key;
-      lastStart = at;
+  // Starts pass one at a time through this chain, each waiting from the ACTUAL previous start: a
+  // late timer on a busy machine then delays the next start instead of shrinking the spacing.
+  let starts: Promise<void> = Promise.resolve();
+  const admit = (key: string): Promise<void> => {
+    const turn = starts.then(async () => {
+      const at = key === lastKey ? now() : lastStart + spacingMs;
       const wait = at - now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      lastKey = key;
+      lastStart = now();
+    });
+    starts = turn.catch(() => undefined);
+    return turn;
+  };
+  return <T>(key: string, fn: () => Promise<T>): Promise<T> =>
+    limit(async () => {
+      await admit(key);
       return fn();
     });
 }
