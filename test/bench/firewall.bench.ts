@@ -70,18 +70,18 @@ export interface DaemonLoad {
   peakRssMB: number;
 }
 
-/** Starts a real `watcher run` whose load pool holds the list; measures its master load and RSS. */
+/** Starts a real `watcher run` whose blacklist holds the list; measures its master load and RSS. */
 export async function daemonMasterLoad(ns: string, backend: BackendName, listText: string): Promise<DaemonLoad> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'watcher-bench-'));
   try {
     const state = path.join(root, 'state');
-    mkdirSync(path.join(state, 'loadpool'), { recursive: true });
-    writeFileSync(path.join(state, 'loadpool', 'bench.list'), listText);
+    mkdirSync(state, { recursive: true });
+    writeFileSync(path.join(root, 'blacklist'), listText);
     const conf = path.join(root, 'watcher.d');
     mkdirSync(conf);
     writeFileSync(
       path.join(conf, 'bench.yaml'),
-      `firewall:\n  backend: ${backend}\n  netns: ${ns}\n  keep_on_stop: false\n  verify_interval: 1h\nlists:\n  whitelist: ${root}/none\n  blacklist: ${root}/none\ndynloaders:\n  bench: { enabled: true }\n`,
+      `firewall:\n  backend: ${backend}\n  netns: ${ns}\n  keep_on_stop: false\n  verify_interval: 1h\nlists:\n  whitelist: ${root}/none\n  blacklist: ${root}/blacklist\n`,
     );
     const t0 = performance.now();
     const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, WATCHER, 'run', '--config-dir', conf, '--state-dir', state, '--run-dir', path.join(root, 'run')], {
