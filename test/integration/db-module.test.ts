@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { banOp } from '../../src/adapters/db/ban-row.js';
+import { SCHEMA_VERSION } from '../../src/adapters/db/migrations.js';
 import { ModuleDb, type BatchContext } from '../../src/adapters/db/module-db.js';
 import { AddressMatcher, aggregate } from '../../src/core/aggregate.js';
 import { WatcherError } from '../../src/core/errors.js';
@@ -73,7 +74,7 @@ test('open: WAL, synchronous NORMAL, schema at the newest version, file readable
   const db = open(t, file);
   const raw = new Database(file, { readonly: true });
   t.is(raw.pragma('journal_mode', { simple: true }), 'wal');
-  t.is(raw.pragma('user_version', { simple: true }), 2);
+  t.is(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   raw.close();
   t.is(statSync(file).mode & 0o777, 0o600);
   t.is(db.module, 'LG');

@@ -1,14 +1,16 @@
-// The hot path inside one transaction: detections become affairs, offender updates and pending bans (with
-// subnet bans) as the pure policy decides; a late DNS class re-evaluates its offender. Opens no transaction.
+// The hot path inside one transaction: detections become affairs (multi-row inserts), offender changes (in
+// memory, rows written behind) and pending bans (with subnet bans) as the pure policy decides; a late DNS
+// class re-evaluates its offender. Opens no transaction.
 import type Database from 'better-sqlite3';
-import { parseIp, type IpValue, type ParsedIp } from '../../core/ip.js';
+import { parseIp, type ParsedIp } from '../../core/ip.js';
 import type { Detection } from '../../core/logline/types.js';
-import { mergeClass, type DnsClass } from '../../core/policy/dns-class.js';
-import { NEW_OFFENDER, onAffair, onDnsClass, type Outcome, type PolicyContext } from '../../core/policy/offender.js';
+import type { DnsClass } from '../../core/policy/dns-class.js';
+import { applyAffair, applyDnsClass, IGNORED, type BanDecision, type PolicyContext } from '../../core/policy/offender.js';
 import { decideSubnet, subnetOf } from '../../core/policy/subnet.js';
 import type { BanRow } from './ban-row.js';
 import type { BanTable } from './ban-table.js';
-import type { OffenderBook, OffenderRecord } from './offender-book.js';
+import { MultiRowWriter } from './multi-row.js';
+import { Offender, type OffenderBook } from './offender-book.js';
 import type { PositionTable, SourcePosition } from './position-store.js';
 
 /** What one batch is judged with. */
@@ -42,7 +44,7 @@ export function hostAddress(text: string): ParsedIp | undefined {
 }
 
 export class AffairRecorder {
-  private readonly insertAffair: Database.Statement<[string, number, string, string, number, string | null, string | null]>;
+  private readonly affairs: MultiRowWriter;
 
   constructor(
     db: Database.Database,
@@ -50,88 +52,82 @@ export class AffairRecorder {
     private readonly bans: BanTable,
     private readonly positions: PositionTable,
   ) {
-    this.insertAffair = db.prepare('INSERT INTO affairs (ip, time, rule, event, weight, user, vhost) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.affairs = new MultiRowWriter(db, 'INSERT INTO affairs (ip, time, rule, event, weight, user, vhost) VALUES', 7);
   }
 
   batch(detections: readonly Detection[], ctx: BatchContext, at: PositionAt | undefined): BatchResult {
     const out: BatchResult = { recorded: 0, ignored: 0, invalid: 0, bans: [] };
-    for (const d of detections) {
+    const classOf = ctx.classOf;
+    for (let i = 0; i < detections.length; i++) {
+      const d = detections[i]!;
+      const time = d.time ?? ctx.now;
       // a known offender's text is its canonical key: no parsing on the common path
-      let rec = this.offenders.cached(d.ip);
-      let host: IpValue;
-      let ip: string;
-      if (rec !== undefined) {
-        host = rec.value;
-        ip = rec.ip;
-      } else {
+      let o = this.offenders.cached(d.ip);
+      let fresh = false;
+      if (o !== undefined) this.offenders.willChange(o);
+      else {
         const parsed = hostAddress(d.ip);
         if (parsed === undefined) {
           out.invalid++;
           continue;
         }
-        host = parsed;
-        ip = parsed.addr;
-        rec = this.offenders.get(ip, parsed);
+        o = this.offenders.get(parsed.addr, parsed);
+        if (o !== undefined) this.offenders.willChange(o);
+        else {
+          o = new Offender(parsed.addr, parsed, time);
+          fresh = true;
+        }
       }
-      const time = d.time ?? ctx.now;
-      let state = rec?.state ?? NEW_OFFENDER;
-      const dnsClass = mergeClass(state.dnsClass, ctx.classOf?.(ip));
-      if (dnsClass !== state.dnsClass) state = { ...state, dnsClass };
-      const outcome = onAffair(state, { ip: host, time, weight: d.weight }, ctx);
-      if (outcome.decision.action === 'ignore') {
+      const v = applyAffair(o, o.value, time, d.weight, ctx, classOf?.(o.ip));
+      if (v === IGNORED) {
         out.ignored++;
         continue;
       }
-      this.insertAffair.run(ip, time, d.rule, d.event, d.weight, d.user ?? null, d.vhost ?? null);
+      if (fresh) this.offenders.adopt(o);
+      this.affairs.add7(o.ip, time, d.rule, d.event, d.weight, d.user ?? null, d.vhost ?? null);
       out.recorded++;
-      const firstSeen = rec === undefined || time < rec.firstSeen ? time : rec.firstSeen;
-      const lastSeen = rec === undefined || time > rec.lastSeen ? time : rec.lastSeen;
-      this.settle(ip, host, rec, firstSeen, lastSeen, outcome, d.rule, ctx, out.bans);
+      if (time < o.firstSeen) o.firstSeen = time;
+      if (time > o.lastSeen) o.lastSeen = time;
+      if (v.action === 'ban') this.ban(o, v, d.rule, ctx, out.bans);
+      this.offenders.changed(o);
     }
-    this.offenders.flush();
+    this.affairs.finish();
     if (at) this.positions.save(at.key, at.position);
     return out;
   }
 
+  /** The transaction rolled back: drop what was gathered for it (the offender book restores itself). */
+  rolledBack(): void {
+    this.affairs.reset();
+  }
+
   reclassify(text: string, cls: DnsClass, ctx: PolicyContext): BanRow[] {
     const host = hostAddress(text);
-    const rec = host && this.offenders.get(host.addr, host);
+    const o = host && this.offenders.get(host.addr, host);
     // an address never recorded (whitelisted, or forgotten) has nothing to re-evaluate
-    if (host === undefined || rec === undefined) return [];
+    if (o === undefined) return [];
     const bans: BanRow[] = [];
-    const outcome = onDnsClass(rec.state, host, cls, ctx);
-    this.settle(host.addr, host, rec, rec.firstSeen, rec.lastSeen, outcome, null, ctx, bans);
-    this.offenders.flush();
+    this.offenders.willChange(o);
+    const v = applyDnsClass(o, o.value, cls, ctx);
+    if (v.action === 'ban') this.ban(o, v, null, ctx, bans);
+    this.offenders.changed(o);
     return bans;
   }
 
-  // Stores the offender's new state and, on a ban decision, writes the pending ban (and maybe its subnet's).
-  private settle(
-    ip: string,
-    value: IpValue,
-    rec: OffenderRecord | undefined,
-    firstSeen: number,
-    lastSeen: number,
-    outcome: Outcome,
-    rule: string | null,
-    ctx: PolicyContext,
-    bans: BanRow[],
-  ): void {
-    const d = outcome.decision;
-    let banId = rec?.banId ?? null;
-    if (d.action === 'ban') {
-      const sub = ctx.policy.subnet;
-      const subnet = sub ? subnetOf(value, sub) : null;
-      const ban = this.bans.add({ entry: ip, family: value.family, since: d.since, until: d.until, reason: d.reason, rule, subnet });
-      banId = ban.id;
-      bans.push(ban);
-      if (sub && subnet) {
-        const s = decideSubnet(this.bans.subnetFacts(subnet, ctx.now - sub.windowMs), ctx.policy, ctx.whitelist, ctx.now);
-        if (s.action === 'ban') {
-          bans.push(this.bans.add({ entry: s.cidr, family: value.family, since: s.since, until: s.until, reason: s.reason, rule: null, subnet: null }));
-        }
+  // Writes the pending ban the policy decided (and maybe its subnet's). A still-current earlier ban of the
+  // address can only be the offender's latest one: that one is superseded.
+  private ban(o: Offender, d: BanDecision, rule: string | null, ctx: PolicyContext, bans: BanRow[]): void {
+    const value = o.value;
+    const sub = ctx.policy.subnet;
+    const subnet = sub ? subnetOf(value, sub) : null;
+    const ban = this.bans.add({ entry: o.ip, family: value.family, since: d.since, until: d.until, reason: d.reason, rule, subnet }, o.banId);
+    o.banId = ban.id;
+    bans.push(ban);
+    if (sub && subnet) {
+      const s = decideSubnet(this.bans.subnetFacts(subnet, ctx.now - sub.windowMs), ctx.policy, ctx.whitelist, ctx.now);
+      if (s.action === 'ban') {
+        bans.push(this.bans.addSubnet({ entry: s.cidr, family: value.family, since: s.since, until: s.until, reason: s.reason, rule: null, subnet: null }));
       }
     }
-    this.offenders.put({ ip, value, state: outcome.state, firstSeen, lastSeen, banId });
   }
 }

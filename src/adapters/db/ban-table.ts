@@ -18,9 +18,12 @@ export interface NewBan {
 
 // "current" = pending or active: the rows the firewall should hold
 const CURRENT = `state IN ('pending', 'active')`;
+// subnet bans: only their entries are indexed (bans_cidr); a query must say so to use the index
+const CIDR = `instr(ip_or_cidr, '/') > 0`;
 
 export class BanTable {
   private readonly supersede;
+  private readonly supersedeId;
   private readonly insert;
   private readonly byId;
   private readonly countSubnet;
@@ -36,7 +39,8 @@ export class BanTable {
   private readonly deleteOld;
 
   constructor(db: Database.Database) {
-    this.supersede = db.prepare<[string]>(`UPDATE bans SET state = 'expired' WHERE ip_or_cidr = ? AND ${CURRENT}`);
+    this.supersede = db.prepare<[string]>(`UPDATE bans SET state = 'expired' WHERE ip_or_cidr = ? AND ${CIDR} AND ${CURRENT}`);
+    this.supersedeId = db.prepare<[number]>(`UPDATE bans SET state = 'expired' WHERE id = ? AND ${CURRENT}`);
     this.insert = db.prepare<[string, number, number, number | null, string, string | null, string | null]>(
       `INSERT INTO bans (ip_or_cidr, family, since, until, state, reason, rule, subnet) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
     );
@@ -44,9 +48,10 @@ export class BanTable {
     this.countSubnet = db
       .prepare<[string, number], number>(`SELECT COUNT(DISTINCT ip_or_cidr) FROM bans WHERE subnet = ? AND since > ? AND state != 'removed'`)
       .pluck();
-    this.currentOf = db
-      .prepare<[string], { until: number | null }>(`SELECT until FROM bans WHERE ip_or_cidr = ? AND ${CURRENT} ORDER BY id DESC LIMIT 1`);
-    this.countEntry = db.prepare<[string], number>('SELECT COUNT(*) FROM bans WHERE ip_or_cidr = ?').pluck();
+    this.currentOf = db.prepare<[string], { until: number | null }>(
+      `SELECT until FROM bans WHERE ip_or_cidr = ? AND ${CIDR} AND ${CURRENT} ORDER BY id DESC LIMIT 1`,
+    );
+    this.countEntry = db.prepare<[string], number>(`SELECT COUNT(*) FROM bans WHERE ip_or_cidr = ? AND ${CIDR}`).pluck();
     this.activate = db.prepare<[number]>(`UPDATE bans SET state = 'active' WHERE id = ? AND state = 'pending'`);
     this.pending = db.prepare<[], BanRecord>(`SELECT * FROM bans WHERE state = 'pending' ORDER BY id`);
     this.currentEntries = db
@@ -60,11 +65,22 @@ export class BanTable {
   }
 
   /**
-   * Writes a pending ban. A still-current row of the same entry (its time ran out but the expirer has
-   * not swept it yet) is marked expired first, so its later expiry cannot remove the new entry.
+   * Writes a pending ban of an address. Its still-current earlier row (its time ran out but the expirer
+   * has not swept it yet) is marked expired first, so its later expiry cannot remove the new entry: that
+   * row can only be `previous`, the offender's latest ban (null: it never had one).
    */
-  add(b: NewBan): BanRow {
+  add(b: NewBan, previous: number | null): BanRow {
+    if (previous !== null) this.supersedeId.run(previous);
+    return this.insertRow(b);
+  }
+
+  /** Writes a pending ban of a subnet (a CIDR entry); its still-current earlier rows are marked expired. */
+  addSubnet(b: NewBan): BanRow {
     this.supersede.run(b.entry);
+    return this.insertRow(b);
+  }
+
+  private insertRow(b: NewBan): BanRow {
     const id = Number(this.insert.run(b.entry, b.family, b.since, b.until, b.reason, b.rule, b.subnet).lastInsertRowid);
     return { id, entry: b.entry, family: b.family, since: b.since, until: b.until, state: 'pending', reason: b.reason, rule: b.rule };
   }

@@ -66,6 +66,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bans_subnet ON bans (subnet, since) WHERE subnet IS NOT NULL;
     `);
   },
+  // 3: offender changes are written behind: appended to a log (one blob of states per flush, see
+  // offender-log.ts), folded into the offenders table by a compaction. An address ban supersedes its
+  // offender's latest ban (by id): only subnet bans are looked up by entry; an index of every entry put
+  // one random page per ban into each batch's commit.
+  (db) => {
+    db.exec(`
+      CREATE TABLE offender_log (
+        id INTEGER PRIMARY KEY,
+        states BLOB NOT NULL,
+        -- the newest ban when it was written: every ban up to it is in these states or in the rows
+        through_ban INTEGER NOT NULL
+      );
+      DROP INDEX bans_entry;
+      CREATE INDEX bans_cidr ON bans (ip_or_cidr) WHERE instr(ip_or_cidr, '/') > 0;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

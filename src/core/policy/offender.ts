@@ -1,8 +1,9 @@
 // Decides what one affair (or a late DNS answer) does to an offender: ignore, record only, or ban now.
-// Pure: the offender's state, the policy, the whitelist and the current time are all passed in.
+// Pure: the offender's state, the policy, the whitelist and the current time are all passed in; the
+// in-place forms change only the offender object they are given.
 import type { AddressMatcher } from '../ip-matcher.js';
 import type { IpValue } from '../ip.js';
-import { addAffair, EMPTY_WINDOW, pruneWindow, windowWeight, type AffairWindow } from './affair-window.js';
+import { addAffairIn, EMPTY_WINDOW, fromPairs, pairsWeight, pruneWindowIn, toPairs, windowWeight, type AffairWindow, type WindowPairs } from './affair-window.js';
 import { banDuration, banUntil } from './ban-duration.js';
 import type { BanPolicy } from './ban-policy.js';
 import { classPreset, mergeClass, type DnsClass } from './dns-class.js';
@@ -60,12 +61,12 @@ export interface Outcome {
 }
 
 /** The count the limit is compared with: window weight plus the DNS class preset once it has affairs. */
-export function effectiveCount(state: OffenderState, limit: number): number {
+export function effectiveCount(state: Pick<OffenderState, 'window' | 'dnsClass'>, limit: number): number {
   const w = windowWeight(state.window);
   return w > 0 ? w + classPreset(state.dnsClass, limit) : 0;
 }
 
-export function isBanned(state: OffenderState, now: number): boolean {
+export function isBanned(state: Pick<OffenderState, 'bannedUntil'>, now: number): boolean {
   return state.bannedUntil !== null && state.bannedUntil > now;
 }
 
@@ -75,16 +76,65 @@ function whitelisted(whitelist: AddressMatcher, ip: string | IpValue): boolean {
   return whitelist.covers(ip);
 }
 
+/**
+ * An offender's state as its owner changes it in place: the hot path (one per line) then allocates
+ * nothing but a ban. Same meaning as OffenderState; the window is flat (WindowPairs).
+ */
+export interface LiveOffender {
+  window: WindowPairs;
+  dnsClass: DnsClass;
+  bans: number;
+  bannedUntil: number | null;
+  /** memo of the whitelist check of its (one) address: the matcher asked (immutable; a reload brings a
+   *  new one, which the next affair checks against) and its answer */
+  checkedAgainst: AddressMatcher | null;
+  whitelistHit: boolean;
+}
+
+// The whitelist check of a live offender, asked again only when the matcher changed (a reload).
+function liveWhitelisted(o: LiveOffender, whitelist: AddressMatcher, ip: string | IpValue): boolean {
+  if (o.checkedAgainst !== whitelist) {
+    o.whitelistHit = whitelisted(whitelist, ip);
+    o.checkedAgainst = whitelist;
+  }
+  return o.whitelistHit;
+}
+
+export type BanDecision = Extract<Decision, { action: 'ban' }>;
+
+/** What applyAffair / applyDnsClass decided: one of three constants, or a ban. */
+export type Verdict = typeof IGNORED | typeof RECORDED | typeof RECORDED_BANNED | BanDecision;
+export const IGNORED = Object.freeze({ action: 'ignore', reason: 'whitelisted' } as const);
+export const RECORDED = Object.freeze({ action: 'record', reason: 'below-limit' } as const);
+export const RECORDED_BANNED = Object.freeze({ action: 'record', reason: 'already-banned' } as const);
+
+/**
+ * onAffair in place, the affair given field by field: `o` becomes the offender afterwards (unchanged when
+ * ignored). `dnsClass` is a class learnt meanwhile (merged as mergeClass does; undefined: none).
+ */
+export function applyAffair(o: LiveOffender, ip: string | IpValue, time: number, weight: number, ctx: PolicyContext, dnsClass?: DnsClass): Verdict {
+  if (liveWhitelisted(o, ctx.whitelist, ip)) return IGNORED;
+  o.dnsClass = mergeClass(o.dnsClass, dnsClass);
+  // lines still in flight while the firewall entry lands are kept as affairs but not counted again
+  if (isBanned(o, ctx.now)) return RECORDED_BANNED;
+  // a weight of 0 or less is a line worth keeping but not counting
+  if (weight > 0) addAffairIn(o.window, time, weight, ctx.policy.windowMs);
+  return judge(o, ctx, 'affair');
+}
+
+/** onDnsClass in place. */
+export function applyDnsClass(o: LiveOffender, ip: string | IpValue, dnsClass: DnsClass, ctx: PolicyContext): Verdict {
+  o.dnsClass = mergeClass(o.dnsClass, dnsClass);
+  if (liveWhitelisted(o, ctx.whitelist, ip)) return IGNORED;
+  if (isBanned(o, ctx.now)) return RECORDED_BANNED;
+  pruneWindowIn(o.window, ctx.now, ctx.policy.windowMs);
+  return judge(o, ctx, 'dns');
+}
+
 /** A new affair of `state` (undefined: first time seen). */
 export function onAffair(state: OffenderState | undefined, affair: AffairInput, ctx: PolicyContext): Outcome {
-  const s = state ?? NEW_OFFENDER;
-  if (whitelisted(ctx.whitelist, affair.ip)) return { decision: { action: 'ignore', reason: 'whitelisted' }, state: s };
-  // lines still in flight while the firewall entry lands are kept as affairs but not counted again
-  if (isBanned(s, ctx.now)) return { decision: { action: 'record', count: effectiveCount(s, ctx.policy.limit), reason: 'already-banned' }, state: s };
-  // a weight of 0 or less is a line worth keeping but not counting
-  if (!(affair.weight > 0)) return judge(s, ctx, 'affair');
-  const window = addAffair(s.window, affair.time, affair.weight, ctx.policy.windowMs);
-  return judge({ window, dnsClass: s.dnsClass, bans: s.bans, bannedUntil: s.bannedUntil }, ctx, 'affair');
+  const o = live(state);
+  return outcome(applyAffair(o, affair.ip, affair.time, affair.weight, ctx), o, ctx);
 }
 
 /**
@@ -92,25 +142,39 @@ export function onAffair(state: OffenderState | undefined, affair: AffairInput, 
  * answer (lookup failed) keeps the class already known.
  */
 export function onDnsClass(state: OffenderState | undefined, ip: string | IpValue, dnsClass: DnsClass, ctx: PolicyContext): Outcome {
-  const prev = state ?? NEW_OFFENDER;
-  const s = { ...prev, dnsClass: mergeClass(prev.dnsClass, dnsClass) };
-  if (whitelisted(ctx.whitelist, ip)) return { decision: { action: 'ignore', reason: 'whitelisted' }, state: s };
-  if (isBanned(s, ctx.now)) return { decision: { action: 'record', count: effectiveCount(s, ctx.policy.limit), reason: 'already-banned' }, state: s };
-  return judge({ ...s, window: pruneWindow(s.window, ctx.now, ctx.policy.windowMs) }, ctx, 'dns');
+  const o = live(state);
+  return outcome(applyDnsClass(o, ip, dnsClass, ctx), o, ctx);
 }
 
-function judge(s: OffenderState, ctx: PolicyContext, trigger: 'affair' | 'dns'): Outcome {
+function live(state: OffenderState | undefined): LiveOffender {
+  const s = state ?? NEW_OFFENDER;
+  return { window: toPairs(s.window), dnsClass: s.dnsClass, bans: s.bans, bannedUntil: s.bannedUntil, checkedAgainst: null, whitelistHit: false };
+}
+
+function outcome(v: Verdict, o: LiveOffender, ctx: PolicyContext): Outcome {
+  const state: OffenderState = { window: fromPairs(o.window), dnsClass: o.dnsClass, bans: o.bans, bannedUntil: o.bannedUntil };
+  const decision: Decision = v.action === 'record' ? { action: 'record', count: effectiveCount(state, ctx.policy.limit), reason: v.reason } : v;
+  return { decision, state };
+}
+
+/** effectiveCount of a live offender. */
+export function liveCount(o: LiveOffender, limit: number): number {
+  const w = pairsWeight(o.window);
+  return w > 0 ? w + classPreset(o.dnsClass, limit) : 0;
+}
+
+// Bans when the count reached the limit: the window starts empty again, the offender has to earn the next.
+function judge(o: LiveOffender, ctx: PolicyContext, trigger: 'affair' | 'dns'): Verdict {
   const { limit } = ctx.policy;
-  const count = effectiveCount(s, limit);
-  if (count < limit) return { decision: { action: 'record', count, reason: 'below-limit' }, state: s };
-  const durationMs = banDuration(ctx.policy, s.bans);
+  const count = liveCount(o, limit);
+  if (count < limit) return RECORDED;
+  const durationMs = banDuration(ctx.policy, o.bans);
   const until = banUntil(ctx.now, durationMs);
-  const cls = s.dnsClass === 'unknown' ? '' : ` (${s.dnsClass})`;
+  const cls = o.dnsClass === 'unknown' ? '' : ` (${o.dnsClass})`;
   const when = trigger === 'dns' ? ', on its DNS class' : '';
-  const reason = `${count} affairs within ${ctx.policy.windowMs / 1000}s reached the limit ${limit}${cls}${when}; ban #${s.bans + 1}`;
-  return {
-    decision: { action: 'ban', count, durationMs, since: ctx.now, until, reason },
-    // the window starts empty again: after the ban the offender has to earn the next one
-    state: { window: EMPTY_WINDOW, dnsClass: s.dnsClass, bans: s.bans + 1, bannedUntil: until ?? Number.POSITIVE_INFINITY },
-  };
+  const reason = `${count} affairs within ${ctx.policy.windowMs / 1000}s reached the limit ${limit}${cls}${when}; ban #${o.bans + 1}`;
+  o.window.length = 0;
+  o.bans += 1;
+  o.bannedUntil = until ?? Number.POSITIVE_INFINITY;
+  return { action: 'ban', count, durationMs, since: ctx.now, until, reason };
 }
