@@ -135,6 +135,17 @@ export function pipelineLogic(readers: SharedReaders, statsOut: (s: PipelineStat
     };
     start().catch((e: unknown) => sendBack({ type: 'pipeline.failed', error: e instanceof Error ? e.message : String(e) }));
 
+    // Offender counters are written behind, about once a second (a crash loses at most that much
+    // counting, never an affair or a ban); the timer covers idle periods between batches.
+    const flushTimer = setInterval(() => {
+      try {
+        rt.db.flush();
+      } catch (e) {
+        rt.log.warn(`writing offenders failed, retried in a second: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }, 1000);
+    flushTimer.unref();
+
     const injectParse = lineParser(rt.module, defaultFormat);
     receive((ev) => {
       if (ev.type === 'lines.injected') handle(ev.lines, injectParse);
@@ -142,6 +153,7 @@ export function pipelineLogic(readers: SharedReaders, statsOut: (s: PipelineStat
 
     return () => {
       stopped = true;
+      clearInterval(flushTimer);
       // The module no longer records anything: its database can close now; readers stop in the background.
       rt.close();
       for (const c of open) c.close().catch((e: unknown) => rt.log.warn(`stopping a source: ${String(e)}`));
