@@ -125,6 +125,12 @@ async function scenario(t: ExecutionContext, backend: 'ipset' | 'nftables'): Pro
   t.is(await conn('198.51.100.7'), 'open', 'a real TCP connect from the peer gets through again');
   t.is(banOf(dirs, '198.51.100.7')?.state, 'expired');
   await d.waitFor(/expiry: 1 bans ended/);
+  const st = await watcher(dirs, ['status', '--json']);
+  const expiry = (JSON.parse(st.stdout) as { expiry: { totals: { runs: number; bansEnded: number }; lastRun: { reports: { module: string }[] } } }).expiry;
+  t.is(expiry.totals.bansEnded, 1, 'status counts the expired ban');
+  t.true(expiry.totals.runs >= 2, `status counts the runs (${expiry.totals.runs})`);
+  t.deepEqual(expiry.lastRun.reports.map((r) => r.module), ['module:LG']);
+  t.regex((await watcher(dirs, ['status'])).out, /expiry: last run \d+ s ago, next in \d+ s; since start \d+ runs: 1 bans ended/);
 
   // a ban that ends while the daemon is stopped (its entry stays: keep_on_stop)
   t.is((await inject(dirs, [failed('198.51.100.8'), failed('198.51.100.8'), failed('198.51.100.8')])).code, 0);
