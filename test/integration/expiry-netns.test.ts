@@ -120,7 +120,7 @@ async function scenario(t: ExecutionContext, backend: 'ipset' | 'nftables'): Pro
   const gone = await until(lab, backend, '198.51.100.7', false, 8000);
   t.not(gone, null, `the ended ban left the kernel set:\n${d.output()}`);
   t.true(gone! >= ban.until - 30, `not before its end (${gone! - ban.until} ms after)`);
-  t.true(gone! - ban.until < 2500, `within about one interval of its end (${gone! - ban.until} ms after)`);
+  t.true(gone! - ban.until < 4000, `within a few intervals of its end (${gone! - ban.until} ms after)`);
   t.log(`${backend}: removed from the kernel ${gone! - ban.until} ms after the ban's end`);
   t.is(await conn('198.51.100.7'), 'open', 'a real TCP connect from the peer gets through again');
   t.is(banOf(dirs, '198.51.100.7')?.state, 'expired');
