@@ -5,6 +5,7 @@ import { assign, fromCallback, fromPromise, sendTo, setup } from 'xstate';
 import type { Detection } from '../src/core/logline/types.js';
 import type { DnsClass } from '../src/core/policy/dns-class.js';
 import type { FwReplyEvent } from '../src/core/events.js';
+import type { ExpiryDue } from './expirer.js';
 
 /** Events a module receives. */
 export type ModuleEvent =
@@ -16,6 +17,8 @@ export type ModuleEvent =
   | { type: 'lines.injected'; lines: string[] }
   /** the pipeline failed (source unreadable, journalctl exited): the module fails and is restarted */
   | { type: 'pipeline.failed'; error: string }
+  /** the expirer's run: age out the database at `now`, unban ended bans, answer `expiry.done` to replyTo */
+  | ExpiryDue
   /** the configuration was reloaded: re-read rules and whitelist without restarting */
   | { type: 'config.updated' }
   /** the finish of the queue at shutdown */
@@ -63,6 +66,10 @@ export function moduleMachine<R>() {
       banFailed: () => undefined,
       /** entering running: bans left pending by a crash go to fw-writer again */
       resendPending: () => undefined,
+      /** expiry.due: age out the database, unban ended bans through fw-writer, answer the expirer */
+      expire: () => undefined,
+      /** entering running: bans that ended while the daemon was down leave the database and the firewall */
+      expireOnStart: () => undefined,
       /** config.updated: reload rules and whitelist in place */
       refresh: () => undefined,
     },
@@ -85,7 +92,8 @@ export function moduleMachine<R>() {
         },
       },
       running: {
-        entry: 'resendPending',
+        // expire first: a pending ban already past its end is not sent again
+        entry: ['expireOnStart', 'resendPending'],
         invoke: { id: 'pipeline', src: 'pipeline', input: ({ context }) => ({ runtime: context.runtime! }) },
         on: {
           'affair.detected': {
@@ -110,6 +118,7 @@ export function moduleMachine<R>() {
               assign({ counters: ({ context }) => ({ ...context.counters, banFailures: context.counters.banFailures + 1 }) }),
             ],
           },
+          'expiry.due': { actions: 'expire' },
           'config.updated': { actions: 'refresh' },
           'pipeline.failed': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
           drain: 'stopped',

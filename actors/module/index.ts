@@ -9,6 +9,7 @@ import type { ConfigHolder } from '../../src/daemon/children.js';
 import type { Logger } from '../../src/log.js';
 import { openRuntime, refreshRuntime, type ModuleRuntime } from './runtime.js';
 import { pipelineLogic, type PipelineStats, type SharedReaders } from './pipeline.js';
+import { expirySettings, runExpiry } from './expiry.js';
 
 export interface ModuleDeps {
   module: ModuleName;
@@ -96,6 +97,15 @@ export function moduleLogic(deps: ModuleDeps) {
         refreshRuntime(rt, deps.holder.current, deps.whitelist).catch((e: unknown) =>
           rt.log.warn(`reload of rules/whitelist failed, the previous ones stay: ${e instanceof Error ? e.message : String(e)}`),
         );
+      },
+      expire: ({ context, event, system }: Args) => {
+        if (event.type !== 'expiry.due' || !context.runtime) return;
+        const report = runExpiry(context.runtime, event.now, event.runId, expirySettings(deps.holder.current), system.get('fw-writer'));
+        event.replyTo.send({ type: 'expiry.done', report });
+      },
+      expireOnStart: ({ context, system }: Args) => {
+        if (!context.runtime) return;
+        runExpiry(context.runtime, Date.now(), 0, expirySettings(deps.holder.current), system.get('fw-writer'));
       },
       resendPending: ({ context, self, system }: Args) => {
         if (!context.runtime) return;

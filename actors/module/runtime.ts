@@ -46,6 +46,7 @@ export function banPolicyOf(config: WatcherConfig, module: ModuleName): BanPolic
     maxBanMs: Math.max(m.ban_max, m.ban_time),
     permanentAfter: m.permanent_after > 0 ? m.permanent_after : null,
     subnet: m.subnet.enabled ? { v4Prefix: m.subnet.v4_prefix, v6Prefix: m.subnet.v6_prefix, threshold: m.subnet.threshold, windowMs: m.subnet.window } : null,
+    spread: config.expiry.ban_spread > 0 ? { percent: config.expiry.ban_spread, maxMs: config.expiry.ban_spread_max } : null,
   });
 }
 

@@ -189,5 +189,17 @@ export function printStatus(st: DaemonStatus | null, json: boolean): number {
     if (st.firewall.lastError) console.log(`  last firewall error: ${st.firewall.lastError}`);
     for (const m of st.firewall.missing) console.log(`  missing: ${m.what} — ${m.fix}`);
   }
+  if (st.expiry) console.log(`  ${expiryLine(st.expiry, Date.now())}`);
   return 0;
+}
+
+/** One line about the expirer: its last run and the next one. */
+export function expiryLine(e: NonNullable<DaemonStatus['expiry']>, now: number): string {
+  const next = e.nextRunAt !== null ? `next in ${Math.max(0, Math.round((e.nextRunAt - now) / 1000))} s` : 'running now';
+  const t = e.totals;
+  const since = `${t.runs} runs: ${t.bansEnded} bans ended, ${t.affairsDeleted} affairs and ${t.offendersDeleted} offenders deleted, ${t.vacuums} rebuilds`;
+  if (!e.lastRun) return `expiry: no run yet, ${next}`;
+  const ago = Math.round((now - e.lastRun.finishedAt) / 1000);
+  const missed = e.lastRun.unanswered.length > 0 ? ` (no answer from ${e.lastRun.unanswered.join(', ')})` : '';
+  return `expiry: last run ${ago} s ago${missed}, ${next}; since start ${since}`;
 }

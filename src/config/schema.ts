@@ -192,6 +192,40 @@ const dynloader = z
     if (n !== 1) ctx.issues.push({ code: 'custom', message: 'a dynloader needs exactly one of url, file or command', input: v });
   });
 
+/** The expirer: how often it runs, how long history is kept, database upkeep, and ban end spreading. */
+const expiry = z.strictObject({
+  /** every module's database is aged out this often (and on `watcherctl expire`) */
+  interval: duration,
+  /** affairs (the history reports read) are kept this long; never shorter than a module's window */
+  affairs_retention: longDuration,
+  /** offenders not seen for this long (and not banned) are forgotten, and ended bans older than this */
+  offenders_retention: longDuration,
+  /** a database is rebuilt (VACUUM) at most this often, and only when much of its file is free */
+  vacuum_interval: longDuration,
+  /** percent of a ban's duration its end may be pushed back (deterministically per address); 0 = off */
+  ban_spread: z.number().min(0, { error: 'must be at least 0' }).max(100, { error: 'must be at most 100' }),
+  /** the push never exceeds this */
+  ban_spread_max: longDuration,
+});
+
+/** Retention shorter than a module's window would forget affairs and offenders the policy still counts. */
+function checkRetention(ctx: z.core.ParsePayload<{ modules: z.output<typeof modules>; expiry: z.output<typeof expiry> }>): void {
+  const { modules: mods, expiry: e } = ctx.value;
+  for (const [name, m] of Object.entries(mods)) {
+    if (!m.enabled) continue;
+    for (const key of ['affairs_retention', 'offenders_retention'] as const) {
+      if (e[key] < m.window) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `must not be shorter than the window of module ${name} (${m.window / 1000}s)`,
+          input: e[key],
+          path: ['expiry', key],
+        });
+      }
+    }
+  }
+}
+
 export const watcherConfigSchema = z.strictObject({
   state_dir: path,
   run_dir: path,
@@ -203,8 +237,9 @@ export const watcherConfigSchema = z.strictObject({
   rules,
   dns,
   dynloaders: z.record(dynloaderName, dynloader),
+  expiry,
   control: z.strictObject({ socket: path }),
-});
+}).check(checkRetention);
 
 /** The validated configuration: durations in milliseconds, list paths absolute, deeply frozen. */
 export type WatcherConfig = DeepReadonly<z.output<typeof watcherConfigSchema>>;

@@ -3,6 +3,7 @@
 import type { ChildSpec } from '../../machines/supervisor-types.js';
 import { fwWriterLogic } from '../../actors/fw-writer.js';
 import { masterLoadLogic } from '../../actors/master-load.js';
+import { expirerInput, expirerLogic } from '../../actors/expirer.js';
 import { buildFullPlan, collectWhitelist, loadPoolDir, MODULE_NAMES, type ModuleName } from '../../actors/plan-sources.js';
 import { dynloaderInput, dynloaderLogic, LOADER_SPACING_MS, type DynloadStatus } from '../../actors/dynload/dynloader.js';
 import { spacedLimit } from '../../actors/dynload/spaced-limit.js';
@@ -82,6 +83,16 @@ export function fwWriterSpec(deps: TreeDeps): ChildSpec {
   };
 }
 
+/** The expirer: asks every running module to age out its database, every expiry.interval. */
+export function expirerSpec(deps: TreeDeps): ChildSpec {
+  return {
+    id: 'expirer',
+    restart: 'permanent',
+    logic: expirerLogic(loggerFor('expirer')),
+    input: expirerInput(deps.holder.current),
+  };
+}
+
 export function moduleSpec(deps: TreeDeps, module: ModuleName): ChildSpec {
   const log = loggerFor(`module:${module}`);
   return {
@@ -139,11 +150,12 @@ export function dynloaderSpec(deps: TreeDeps, name: string, index: number): Chil
   };
 }
 
-/** Start order: fw-writer, the master load (awaited), then the enabled modules, then the dynloaders. */
+/** Start order: fw-writer, the master load (awaited), the expirer, the enabled modules, the dynloaders. */
 export function treeSpecs(deps: TreeDeps): ChildSpec[] {
   return [
     fwWriterSpec(deps),
     masterLoadSpec(deps),
+    expirerSpec(deps),
     ...enabledModules(deps).map((m) => moduleSpec(deps, m)),
     ...enabledDynloaders(deps).map((n, i) => dynloaderSpec(deps, n, i)),
   ];

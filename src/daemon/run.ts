@@ -17,6 +17,7 @@ import type { DynloadStatus } from '../../actors/dynload/dynloader.js';
 import { sharedReaders } from '../../actors/module/pipeline.js';
 import { MODULE_NAMES } from '../../actors/plan-sources.js';
 import { statusOf } from './status.js';
+import { expirerSettings } from '../../actors/expirer.js';
 
 export interface RunOptions extends LoadOptions {
   /** `watcher full`: remove everything Watcher put into the firewall before the master load */
@@ -57,9 +58,13 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     const before = holder.current;
     holder.current = next.config;
     setLogLevel(next.config.log_level);
-    // Modules whose settings changed are replaced; unchanged ones keep running untouched.
+    // Modules whose settings changed are replaced (the ban spread is part of every module's policy);
+    // unchanged ones keep running untouched.
+    const spreadOf = (c: WatcherConfig) => `${c.expiry.ban_spread}/${c.expiry.ban_spread_max}`;
     const replace = MODULE_NAMES.filter(
-      (m) => next.config.modules[m].enabled && JSON.stringify(next.config.modules[m]) !== JSON.stringify(before.modules[m]),
+      (m) =>
+        next.config.modules[m].enabled &&
+        (JSON.stringify(next.config.modules[m]) !== JSON.stringify(before.modules[m]) || spreadOf(next.config) !== spreadOf(before)),
     ).map((m) => moduleSpec(deps, m));
     const remove = MODULE_NAMES.filter((m) => before.modules[m].enabled && !next.config.modules[m].enabled).map((m) => `module:${m}`);
     // Unchanged modules re-read their rules and the whitelist in place.
@@ -77,6 +82,9 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
         deps.dynloads?.delete(n);
       }
     }
+    // The expirer keeps its schedule and asks the modules now enabled, at the new interval.
+    const expirerUpdate = { type: 'config.updated', settings: expirerSettings(next.config) };
+    update.push({ id: 'expirer', event: expirerUpdate });
     return { ok: true, changes: { replace, remove, update, rerun: [masterLoadSpec(deps)] } };
   });
 

@@ -4,6 +4,7 @@ import type { AnyActorRef } from 'xstate';
 import type { SupervisorContext } from '../../machines/supervisor-types.js';
 import type { FwWriterContext } from '../../machines/fw-writer.js';
 import type { PipelineStats } from '../../actors/module/pipeline.js';
+import type { ExpirerContext, ExpiryRun, ExpiryTotals } from '../../machines/expirer.js';
 
 export interface DaemonStatus {
   pid: number;
@@ -14,6 +15,8 @@ export interface DaemonStatus {
   firewall: { state: unknown; queued: number; applied: number; lastError: string | null; missing: { what: string; fix: string }[] } | null;
   lastReload: SupervisorContext['lastReload'];
   modules: { module: string; lines: number; matched: number; sources: string[]; counters: unknown }[];
+  /** the expirer's last run, totals since start and next scheduled run; null when it is not running */
+  expiry: { state: unknown; lastRun: ExpiryRun | null; totals: ExpiryTotals; nextRunAt: number | null } | null;
 }
 
 export function statusOf(root: AnyActorRef, backend: string, startedAt: number, pipelines: Map<string, PipelineStats> = new Map()): DaemonStatus {
@@ -49,10 +52,18 @@ export function statusOf(root: AnyActorRef, backend: string, startedAt: number, 
           }
         : null,
     lastReload: snap.context.lastReload,
+    expiry: expiryOf(snap.children['expirer']),
     modules: [...pipelines].map(([module, p]) => {
       const ref = snap.children[`module:${module}`];
       const ctx = ref ? (ref.getSnapshot() as { context?: { counters?: unknown } }).context : undefined;
       return { module, lines: p.lines, matched: p.matched, sources: p.sources, counters: ctx?.counters ?? null };
     }),
   };
+}
+
+function expiryOf(ref: AnyActorRef | undefined): DaemonStatus['expiry'] {
+  const snap = ref?.getSnapshot() as { value?: unknown; context?: ExpirerContext } | undefined;
+  const c = snap?.context;
+  if (!c) return null;
+  return { state: snap.value, lastRun: c.last, totals: c.totals, nextRunAt: c.nextRunAt };
 }

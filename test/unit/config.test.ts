@@ -93,6 +93,14 @@ const SHIPPED_CONFIG = {
   rules: { shipped_dir: '', local_dir: '/etc/watcher/rules.d' },
   dns: { servers: [], timeout: 2_000, concurrency: 16, cache_size: 100_000, positive_ttl: 3_600_000, negative_ttl: 900_000 },
   dynloaders: {},
+  expiry: {
+    interval: 60_000,
+    affairs_retention: 7 * 86_400_000,
+    offenders_retention: 30 * 86_400_000,
+    vacuum_interval: 86_400_000,
+    ban_spread: 10,
+    ban_spread_max: 300_000,
+  },
   control: { socket: '/run/watcher/watcher.sock' },
 };
 
@@ -120,6 +128,12 @@ for (const key of requiredLeaves) {
     t.is(result.problems[0]!.location?.file, join(dir, 'defaults.yaml'));
   });
 }
+
+test('retention shorter than the window of a disabled module is fine: only enabled modules count', (t) => {
+  const { config } = load(t, { '10-a.yaml': 'modules:\n  MB: { window: 2d }\nexpiry:\n  affairs_retention: 1d\n  ban_spread: 0\n' });
+  t.is(config.expiry.affairs_retention, 86_400_000);
+  t.is(config.expiry.ban_spread, 0);
+});
 
 test('a drop-in replaces a scalar and a list and merges maps key by key', (t) => {
   const { config, sources, dir } = load(t, {
@@ -295,6 +309,18 @@ const singleProblems: { title: string; files: Record<string, string>; overrides?
     files: { '10-a.yaml': 'log_level: info\n---\nlog_level: debug\n' },
     where: '10-a.yaml:2',
     message: /one YAML document/,
+  },
+  {
+    title: 'affairs kept for less than an enabled module\'s window are refused where the retention was set',
+    files: { '10-a.yaml': 'modules:\n  MB: { enabled: true, window: 2d }\n', '20-b.yaml': 'expiry:\n  affairs_retention: 1d\n' },
+    where: '20-b.yaml:2',
+    message: /expiry\.affairs_retention: must not be shorter than the window of module MB \(172800s\)/,
+  },
+  {
+    title: 'a ban spread above 100 percent is refused',
+    files: { '10-a.yaml': 'expiry:\n  ban_spread: 150\n' },
+    where: '10-a.yaml:2',
+    message: /expiry\.ban_spread: must be at most 100/,
   },
   {
     title: 'a bad override is reported against the command line',

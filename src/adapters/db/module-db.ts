@@ -10,6 +10,7 @@ import type { PolicyContext } from '../../core/policy/offender.js';
 import { AffairRecorder, hostAddress, type BatchContext, type BatchResult, type PositionAt } from './affair-recorder.js';
 import { collectEntries, type BanRow } from './ban-row.js';
 import { BanTable } from './ban-table.js';
+import * as upkeep from './maintenance.js';
 import { OffenderBook, type OffenderRecord } from './offender-book.js';
 import { openModuleFile } from './open-file.js';
 import { PositionTable, type PositionStore } from './position-store.js';
@@ -218,6 +219,33 @@ export class ModuleDb {
     // deleted offenders must not live on in memory: the cache horizon is never longer than the table's
     const evicted = this.offenders.evictIdle(now - Math.min(r.idleMs, r.offendersMs));
     return { ...result, evicted };
+  }
+
+  // --- upkeep after expiry (maintenance.ts); what to do when is decided by core/module/upkeep.ts ---
+
+  /** Refreshes stale planner statistics (PRAGMA optimize): cheap, after every expiry run. */
+  optimize(): void {
+    upkeep.optimize(this.db);
+  }
+
+  /** Page size, pages and free pages of the file. */
+  space(): upkeep.FileSpace {
+    return upkeep.fileSpace(this.db);
+  }
+
+  /** Rebuilds the file without its free pages (VACUUM), truncates the WAL and remembers `now`. */
+  vacuum(now: number): upkeep.CheckpointResult {
+    return upkeep.vacuum(this.db, now);
+  }
+
+  /** When vacuum() last ran on this file; null: never. */
+  lastVacuum(): number | null {
+    return upkeep.lastVacuum(this.db);
+  }
+
+  /** Moves the WAL into the file and truncates it (after big deletions). */
+  checkpoint(): upkeep.CheckpointResult {
+    return upkeep.checkpoint(this.db);
   }
 
   /** The saved position of one source (key chosen by the reader, e.g. "file:/var/log/auth.log"). */

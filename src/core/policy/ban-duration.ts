@@ -9,7 +9,7 @@ export function banDuration(policy: BanPolicy, previousBans: number): number | n
   return Math.min(policy.banMs * policy.factor ** previousBans, policy.maxBanMs);
 }
 
-/** End of a ban starting at `since`; null (permanent) stays null. */
-export function banUntil(since: number, durationMs: number | null): number | null {
-  return durationMs === null ? null : since + durationMs;
+/** End of a ban starting at `since`, pushed back by `spreadMs` (ban-spread.ts); null (permanent) stays null. */
+export function banUntil(since: number, durationMs: number | null, spreadMs = 0): number | null {
+  return durationMs === null ? null : since + durationMs + spreadMs;
 }

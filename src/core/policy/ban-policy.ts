@@ -1,5 +1,6 @@
 // A module's ban policy settings (limit, window, escalation, subnet aggregation) with defaults and
 // validation. Pure data: the module passes the resolved policy into every decision.
+import type { BanSpread } from './ban-spread.js';
 
 /** Ban a whole subnet when `threshold` distinct addresses in it were banned within `windowMs`. */
 export interface SubnetPolicy {
@@ -21,6 +22,8 @@ export interface BanPolicy {
   permanentAfter: number | null;
   /** null: subnet aggregation off */
   subnet: SubnetPolicy | null;
+  /** ban ends are pushed back by a deterministic jitter (ban-spread.ts); null: every ban ends exactly */
+  spread: BanSpread | null;
 }
 
 const MINUTE = 60_000;
@@ -42,6 +45,7 @@ export const DEFAULT_BAN_POLICY: Readonly<BanPolicy> = Object.freeze({
   maxBanMs: 30 * DAY,
   permanentAfter: null,
   subnet: null,
+  spread: null,
 });
 
 export type BanPolicyInput = Partial<Omit<BanPolicy, 'subnet'>> & { subnet?: Partial<SubnetPolicy> | null };
@@ -59,6 +63,10 @@ export function resolveBanPolicy(input: BanPolicyInput = {}): BanPolicy {
   if (!(p.maxBanMs >= p.banMs)) problems.push('maxBanMs must be >= banMs');
   if (p.permanentAfter !== null && !(Number.isInteger(p.permanentAfter) && p.permanentAfter >= 0)) {
     problems.push('permanentAfter must be an integer >= 0 or null');
+  }
+  if (p.spread !== null) {
+    if (!(p.spread.percent > 0 && p.spread.percent <= 100)) problems.push('spread.percent must be in (0, 100]');
+    if (!(p.spread.maxMs > 0)) problems.push('spread.maxMs must be > 0');
   }
   if (subnet) {
     // a /0 "subnet" would ban the Internet; below /8 and /16 an aggregation is surely a mistake

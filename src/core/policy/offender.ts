@@ -5,6 +5,7 @@ import type { AddressMatcher } from '../ip-matcher.js';
 import type { IpValue } from '../ip.js';
 import { addAffairIn, EMPTY_WINDOW, fromPairs, pairsWeight, pruneWindowIn, toPairs, windowWeight, type AffairWindow, type WindowPairs } from './affair-window.js';
 import { banDuration, banUntil } from './ban-duration.js';
+import { banSpreadMs } from './ban-spread.js';
 import type { BanPolicy } from './ban-policy.js';
 import { classPreset, mergeClass, type DnsClass } from './dns-class.js';
 
@@ -119,7 +120,7 @@ export function applyAffair(o: LiveOffender, ip: string | IpValue, time: number,
   if (isBanned(o, ctx.now)) return RECORDED_BANNED;
   // a weight of 0 or less is a line worth keeping but not counting
   if (weight > 0) addAffairIn(o.window, time, weight, ctx.policy.windowMs);
-  return judge(o, ctx, 'affair');
+  return judge(o, ip, ctx, 'affair');
 }
 
 /** onDnsClass in place. */
@@ -128,7 +129,7 @@ export function applyDnsClass(o: LiveOffender, ip: string | IpValue, dnsClass: D
   if (liveWhitelisted(o, ctx.whitelist, ip)) return IGNORED;
   if (isBanned(o, ctx.now)) return RECORDED_BANNED;
   pruneWindowIn(o.window, ctx.now, ctx.policy.windowMs);
-  return judge(o, ctx, 'dns');
+  return judge(o, ip, ctx, 'dns');
 }
 
 /** A new affair of `state` (undefined: first time seen). */
@@ -164,12 +165,13 @@ export function liveCount(o: LiveOffender, limit: number): number {
 }
 
 // Bans when the count reached the limit: the window starts empty again, the offender has to earn the next.
-function judge(o: LiveOffender, ctx: PolicyContext, trigger: 'affair' | 'dns'): Verdict {
+// The end is spread by the address, so a flood of bans in one second does not lift in one second.
+function judge(o: LiveOffender, ip: string | IpValue, ctx: PolicyContext, trigger: 'affair' | 'dns'): Verdict {
   const { limit } = ctx.policy;
   const count = liveCount(o, limit);
   if (count < limit) return RECORDED;
   const durationMs = banDuration(ctx.policy, o.bans);
-  const until = banUntil(ctx.now, durationMs);
+  const until = banUntil(ctx.now, durationMs, banSpreadMs(ctx.policy.spread, ip, ctx.now, durationMs));
   const cls = o.dnsClass === 'unknown' ? '' : ` (${o.dnsClass})`;
   const when = trigger === 'dns' ? ', on its DNS class' : '';
   const reason = `${count} affairs within ${ctx.policy.windowMs / 1000}s reached the limit ${limit}${cls}${when}; ban #${o.bans + 1}`;

@@ -3,6 +3,7 @@
 import type { AddressMatcher } from '../ip-matcher.js';
 import { formatIp, v4Network, v6Network, type IpValue } from '../ip.js';
 import { banDuration, banUntil } from './ban-duration.js';
+import { banSpreadMs } from './ban-spread.js';
 import type { BanPolicy, SubnetPolicy } from './ban-policy.js';
 
 /** The canonical CIDR text of the subnet holding `ip` at the configured prefix for its family. */
@@ -50,7 +51,7 @@ export function decideSubnet(facts: SubnetFacts, policy: BanPolicy, whitelist: A
     cidr: facts.cidr,
     durationMs,
     since: now,
-    until: banUntil(now, durationMs),
+    until: banUntil(now, durationMs, banSpreadMs(policy.spread, facts.cidr, now, durationMs)),
     reason: `${facts.distinctBanned} addresses of ${facts.cidr} banned within ${sub.windowMs / 1000}s (threshold ${sub.threshold}); ban #${facts.previousBans + 1}`,
   };
 }
