@@ -65,6 +65,7 @@ const SHIPPED_CONFIG = {
   state_dir: '/var/lib/watcher',
   run_dir: '/run/watcher',
   log_level: 'info',
+  log_dir: '/var/log/watcher',
   firewall: {
     backend: 'auto',
     netns: '',
@@ -94,6 +95,7 @@ const SHIPPED_CONFIG = {
   dns: { servers: [], timeout: 2_000, concurrency: 16, cache_size: 100_000, positive_ttl: 3_600_000, negative_ttl: 900_000 },
   dynloaders: {},
   control: { socket: '/run/watcher/watcher.sock' },
+  metrics: { enabled: false, listen: { host: '127.0.0.1', port: 9797 } },
 };
 
 test('shipped defaults load, validate and have the documented values', (t) => {
