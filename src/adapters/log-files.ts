@@ -1,7 +1,7 @@
 // The log files beside stderr: <dir>/<M>.log for module M's actor, <dir>/watcher.log for everything
 // else. Opened with O_APPEND (flags 'a'), so logrotate's copytruncate needs no signal: after a
 // truncation the next write lands at the new end, never at the old offset. Never throws into a caller.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, fchmodSync, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 import type TransportStream from 'winston-transport';
@@ -40,7 +40,11 @@ export class LogFilesTransport extends TransportBase {
     let state: FileState;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o750 });
-      const stream = createWriteStream(file, { flags: 'a', mode: 0o640 });
+      const created = !existsSync(file);
+      const fd = openSync(file, 'a', 0o640);
+      // a new file gets 0640 whatever the umask is at this moment (the control socket narrows it briefly)
+      if (created) fchmodSync(fd, 0o640);
+      const stream = createWriteStream('', { fd });
       stream.on('error', (e) => {
         this.files.set(name, { kind: 'failed' });
         process.stderr.write(`watcher: log file ${file}: ${e.message}; logging to stderr only\n`);
