@@ -100,12 +100,17 @@ if (why) {
     );
     // only the shipped rules apply, whatever the host has in /etc/watcher/rules.d
     appendFileSync(path.join(dirs.conf, '50-test.yaml'), `rules:\n  local_dir: ${dirs.root}/rules.d\n`);
+    // a dynloader reading a local file: its runs and its set show up in the metrics
+    const feed = path.join(dirs.root, 'feed.list');
+    writeFileSync(feed, '198.51.100.0/24\n203.0.113.9\n2001:db8:77::/48\n');
+    appendFileSync(path.join(dirs.conf, '50-test.yaml'), `dynloaders:\n  feed: { enabled: true, file: ${feed} }\n`);
     writeFileSync(dirs.whitelist, '');
     writeFileSync(dirs.blacklist, '');
     const lgLog = path.join(dirs.log, 'LG.log');
     const mainLog = path.join(dirs.log, 'watcher.log');
     const d = runDaemon(t, dirs);
     await d.waitFor(/\[module:LG\] reading /);
+    await d.waitFor(/dynloader feed: 3 entries swapped in/);
 
     // metrics are off: nothing listens on the configured port
     t.true(await refused(port), 'metrics disabled: nothing listens');
@@ -150,6 +155,17 @@ if (why) {
     t.true((s.get('watcher_fw_apply_seconds_bucket{le="+Inf",kind="batch"}') ?? 0) >= 1);
     t.is(s.get('watcher_actor_restarts_total{actor="module:LG"}'), 0);
     t.true((s.get('process_resident_memory_bytes') ?? 0) > 0, 'process defaults are exported');
+    t.is(s.get('watcher_dynload_runs_total{loader="feed",outcome="replaced"}'), 1);
+    t.is(s.get('watcher_dynload_entries{loader="feed"}'), 3);
+    t.is(s.get('watcher_set_entries{set="dl:feed",family="4"}'), 2);
+    t.is(s.get('watcher_set_entries{set="dl:feed",family="6"}'), 1);
+
+    // a second run of the same list: no firewall work, counted as unchanged
+    t.true((await request(socketOf(dirs), { cmd: 'dynload', name: 'feed' })).ok);
+    await until('the unchanged run', async () => {
+      const m = samples(await (await fetch(url)).text());
+      return m.get('watcher_dynload_runs_total{loader="feed",outcome="unchanged"}') === 1 ? true : undefined;
+    });
 
     // copytruncate: logrotate copies the file, then truncates it in place while Watcher writes on
     const before = read(lgLog).length;
