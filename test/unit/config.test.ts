@@ -108,7 +108,7 @@ test('shipped defaults load, validate and have the documented values', (t) => {
 
 // The schema has no defaults: each key the shipped file sets must be there, or loading fails.
 const shippedLines = readFileSync(SHIPPED, 'utf8').split('\n');
-const requiredLeaves = ['state_dir', 'log_level', 'netns', 'verify_interval', 'hook_priority', 'admin', 'host_addresses', 'shutdown_timeout'];
+const requiredLeaves = ['state_dir', 'log_level', 'log_dir', 'listen', 'netns', 'verify_interval', 'hook_priority', 'admin', 'host_addresses', 'shutdown_timeout'];
 for (const key of requiredLeaves) {
   test(`a shipped defaults file without "${key}" is refused`, (t) => {
     const index = shippedLines.findIndex((l) => new RegExp(`^\\s*${key}:`).test(l));
