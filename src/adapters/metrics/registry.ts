@@ -171,6 +171,11 @@ export class WatcherMetrics {
       },
     });
     const writer = () => contextOf<FwWriterContext>(view.actor('fw-writer'));
+    // read defensively: a scrape must never fail because the writer's context changed shape
+    const queue = (): FwWriterContext['queue'] => {
+      const q = writer()?.queue;
+      return Array.isArray(q) ? q : [];
+    };
     new Gauge({
       name: 'watcher_set_entries',
       help: 'Entries per firewall set (source) and family, as fw-writer last applied them (plan counts plus live adds minus removes)',
@@ -178,7 +183,8 @@ export class WatcherMetrics {
       registers: reg,
       collect() {
         this.reset();
-        for (const e of writer()?.expected ?? []) {
+        const expected = writer()?.expected;
+        for (const e of Array.isArray(expected) ? expected : []) {
           this.set({ set: e.source, family: '4' }, e.count4);
           this.set({ set: e.source, family: '6' }, e.count6);
         }
@@ -189,7 +195,7 @@ export class WatcherMetrics {
       help: "Jobs in fw-writer's queue, the one being applied included (bursts of bans coalesce into one job)",
       registers: reg,
       collect() {
-        this.set(writer()?.queue.length ?? 0);
+        this.set(queue().length);
       },
     });
     new Gauge({
@@ -198,7 +204,7 @@ export class WatcherMetrics {
       registers: reg,
       collect() {
         let n = 0;
-        for (const j of writer()?.queue ?? []) if (j.kind === 'entries') n += j.ops.length;
+        for (const j of queue()) if (j.kind === 'entries') n += j.ops.length;
         this.set(n);
       },
     });
