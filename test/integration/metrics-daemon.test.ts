@@ -4,7 +4,7 @@
 // affairs, bans, set sizes and the apply histogram; a copytruncate leaves no hole in the log file.
 import test from 'ava';
 import net from 'node:net';
-import { appendFileSync, existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { daemonDirs, distBuilt, runDaemon, watcher, type DaemonDirs } from '../helpers/daemon.js';
 import { request } from '../../src/control/client.js';
@@ -182,6 +182,52 @@ if (why) {
     d.proc.kill('SIGTERM');
     t.is(await d.exited, 0);
     t.regex(read(mainLog), /\[daemon\] stopped\n$/, 'the last line reached the file before exit');
+  });
+
+  test.serial('counters carry across a module restart; the restart is counted', async (t) => {
+    const port = await freePort();
+    const dirs = daemonDirs(t, '');
+    const fifo = path.join(dirs.root, 'LG.fifo');
+    appendFileSync(
+      path.join(dirs.conf, '50-test.yaml'),
+      [
+        'firewall: { backend: dry-run }',
+        `metrics: { enabled: true, listen: "127.0.0.1:${port}" }`,
+        `rules: { local_dir: ${dirs.root}/rules.d }`,
+        'modules:',
+        `  LG: { enabled: true, limit: 50, dns: false, sources: [{ type: fifo, path: ${fifo} }] }`,
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(dirs.whitelist, '');
+    writeFileSync(dirs.blacklist, '');
+    const d = runDaemon(t, dirs);
+    await d.waitFor(/\[module:LG\] reading fifo:/);
+    const url = `http://127.0.0.1:${port}/metrics`;
+    const scrapeUntil = (what: string, ok: (m: Map<string, number>) => boolean) =>
+      until(what, async () => {
+        const m = samples(await (await fetch(url)).text());
+        return ok(m) ? m : undefined;
+      });
+
+    await inject(dirs, [failed('203.0.113.7'), failed('203.0.113.7')]);
+    await scrapeUntil('2 affairs', (m) => m.get('watcher_affairs_total{module="LG"}') === 2);
+
+    // the FIFO replaced by a regular file: the source fails, the supervisor restarts the module
+    rmSync(fifo);
+    writeFileSync(fifo, '');
+    await d.waitFor(/restart in \d+ ms/);
+    rmSync(fifo); // the restarted module makes its FIFO again
+    await d.waitFor(/restarted \(#1\)/);
+    await until('the module reading again', () => ((d.output().match(/\[module:LG\] reading fifo:/g) ?? []).length >= 2 ? true : undefined));
+
+    await inject(dirs, [failed('203.0.113.7'), noise(9)]);
+    const m = await scrapeUntil('3 affairs after the restart', (x) => x.get('watcher_affairs_total{module="LG"}') === 3);
+    t.is(m.get('watcher_lines_read_total{module="LG"}'), 4, 'lines of both incarnations');
+    t.is(m.get('watcher_lines_matched_total{module="LG"}'), 3);
+    t.is(m.get('watcher_actor_restarts_total{actor="module:LG"}'), 1);
+    d.proc.kill('SIGTERM');
+    t.is(await d.exited, 0);
   });
 
   test('check-config refuses a non-loopback metrics.listen with file:line, accepts [::1]', async (t) => {
