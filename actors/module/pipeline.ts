@@ -17,6 +17,7 @@ import { parseJournalJson, type LogLine, type ParseContext } from '../../src/cor
 import type { Detection } from '../../src/core/logline/types.js';
 import { detectBatch, type DetectStats } from '../../src/core/module/detect.js';
 import { lineParser, refineWeb } from '../../src/core/module/line-parser.js';
+import { traceBatch } from '../../src/core/module/trace.js';
 import type { ModuleEvent } from '../../machines/module.js';
 import type { ModuleRuntime } from './runtime.js';
 
@@ -48,6 +49,11 @@ function stateFile(runtime: ModuleRuntime, kind: string, id: string): string {
   return path.join(dir, `${kind}-${h}.json`);
 }
 
+/** A line as the trace shows it: the raw text, or a journal record's message. */
+function traceText(item: unknown): string {
+  return typeof item === 'string' ? item : String((item as { MESSAGE?: unknown }).MESSAGE ?? JSON.stringify(item));
+}
+
 interface Closable {
   close(): Promise<void>;
 }
@@ -65,7 +71,10 @@ export function pipelineLogic(readers: SharedReaders, statsOut: (s: PipelineStat
       if (stopped) return;
       const now = Date.now();
       const out: Detection[] = [];
-      detectBatch(rt.detector, items, parse, parseContext(now), now, out, stats);
+      const ctx = parseContext(now);
+      detectBatch(rt.detector, items, parse, ctx, now, out, stats);
+      // extended detection tracing: one level check per batch, nothing more when not tracing
+      if (rt.log.isLevelEnabled('trace')) for (const t of traceBatch(rt.detector, items, parse, ctx, out, traceText)) rt.log.log('trace', t);
       // Lines that match nothing never reach the module's mailbox.
       if (out.length > 0) sendBack({ type: 'affair.detected', detections: out });
     };

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { SOURCE_NAME_PATTERN } from '../core/fw-plan.js';
 import { parseDuration, type DurationResult } from './duration.js';
+import { parseLoopbackListen } from '../core/listen-address.js';
 import type { DeepReadonly } from './freeze.js';
 
 /** Node's timers fire after 1 ms when asked to wait longer than this (2^31-1 ms, about 24.8 days). */
@@ -226,10 +227,23 @@ function checkRetention(ctx: z.core.ParsePayload<{ modules: z.output<typeof modu
   }
 }
 
+/** The Prometheus endpoint: off by default, loopback only (it has no authentication). */
+const metrics = z.strictObject({
+  enabled: z.boolean(),
+  listen: z.string().transform((text, ctx) => {
+    const r = parseLoopbackListen(text);
+    if (r.ok) return r.address;
+    ctx.addIssue({ code: 'custom', message: r.message, input: text });
+    return z.NEVER;
+  }),
+});
+
 export const watcherConfigSchema = z.strictObject({
   state_dir: path,
   run_dir: path,
   log_level: z.enum(['error', 'warn', 'info', 'debug', 'trace']),
+  /** per-module log files <dir>/<M>.log and <dir>/watcher.log besides stderr; empty = stderr only */
+  log_dir: z.string(),
   firewall,
   lists,
   supervisor,
@@ -239,6 +253,7 @@ export const watcherConfigSchema = z.strictObject({
   dynloaders: z.record(dynloaderName, dynloader),
   expiry,
   control: z.strictObject({ socket: path }),
+  metrics,
 }).check(checkRetention);
 
 /** The validated configuration: durations in milliseconds, list paths absolute, deeply frozen. */

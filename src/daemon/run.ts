@@ -5,13 +5,15 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { supervisorMachine } from '../../machines/supervisor.js';
-import type { ReloaderInput, ReloadResult, SupervisorOutput } from '../../machines/supervisor-types.js';
+import type { ReloaderInput, ReloadResult, SupervisorContext, SupervisorOutput } from '../../machines/supervisor-types.js';
 import { chooseBackend } from '../../actors/fw/choose-backend.js';
 import { formatProblems, loadConfig, type LoadOptions } from '../config/load.js';
 import type { WatcherConfig } from '../config/schema.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import type { ControlCommand } from '../control/protocol.js';
-import { loggerFor, setLogLevel } from '../log.js';
+import { closeLogFiles, configureLogging, loggerFor } from '../log.js';
+import { WatcherMetrics } from '../adapters/metrics/registry.js';
+import { MetricsEndpoint } from '../adapters/metrics/server.js';
 import { dynloaderSpec, enabledDynloaders, masterLoadSpec, moduleSpec, treeSpecs, type ConfigHolder, type TreeDeps } from './children.js';
 import type { DynloadStatus } from '../../actors/dynload/dynloader.js';
 import { sharedReaders } from '../../actors/module/pipeline.js';
@@ -39,14 +41,24 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   }
   const holder: ConfigHolder = { current: loaded.config };
   const config = holder.current;
-  setLogLevel(config.log_level);
+  await configureLogging({ level: config.log_level, dir: config.log_dir });
   mkdirSync(config.state_dir, { recursive: true, mode: 0o700 });
   mkdirSync(config.run_dir, { recursive: true, mode: 0o755 });
   mkdirSync(path.dirname(config.control.socket), { recursive: true, mode: 0o755 });
 
   const choice = await chooseBackend(config, loggerFor('fw-writer'), path.join(config.state_dir, 'dry-run.jsonl'));
   log.info(`firewall backend: ${choice.backend.name} (${choice.reason})`);
-  const deps: TreeDeps = { holder, backend: choice.backend, exec: choice.exec, readers: sharedReaders(), pipelines: new Map(), dynloads: new Map<string, DynloadStatus>() };
+  // Metrics read the tree at scrape time; only the backend is wrapped, to time each apply.
+  const metrics = new WatcherMetrics();
+  const endpoint = new MetricsEndpoint(metrics.registry, loggerFor('metrics'), () => metrics.enableProcessMetrics());
+  const deps: TreeDeps = {
+    holder,
+    backend: metrics.timed(choice.backend),
+    exec: choice.exec,
+    readers: sharedReaders(),
+    pipelines: new Map(),
+    dynloads: metrics.dynloads,
+  };
 
   // The reload: validate the new configuration first; a bad one is refused and the running one stays.
   const reloader = fromPromise<ReloadResult, ReloaderInput>(async () => {
@@ -57,7 +69,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     }
     const before = holder.current;
     holder.current = next.config;
-    setLogLevel(next.config.log_level);
+    await configureLogging({ level: next.config.log_level, dir: next.config.log_dir });
+    await endpoint.apply(next.config.metrics);
     // Modules whose settings changed are replaced (the ban spread is part of every module's policy);
     // unchanged ones keep running untouched.
     const spreadOf = (c: WatcherConfig) => `${c.expiry.ban_spread}/${c.expiry.ban_spread_max}`;
@@ -101,6 +114,12 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
         healthyAfterMs: config.supervisor.backoff_reset,
       },
     },
+  });
+
+  metrics.watch({
+    actor: (id) => root.system.get(id) as AnyActorRef | undefined,
+    supervisor: () => (root.getSnapshot() as { context?: SupervisorContext }).context,
+    pipelines: deps.pipelines,
   });
 
   const supLog = loggerFor('supervisor');
@@ -169,6 +188,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     root.send({ type: 'shutdown.requested' });
   }
 
+  await endpoint.apply(config.metrics);
+
   const onHup = () => {
     log.info('SIGHUP: reload requested');
     root.send({ type: 'reload.requested' });
@@ -188,9 +209,11 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   process.off('SIGTERM', term);
   process.off('SIGINT', int);
   await control?.close();
+  await endpoint.close();
   await choice.backend.close();
   rmSync(pidFile, { force: true });
   if (out.exitCode !== 0) log.error(`supervisor gave up: ${out.reason ?? 'unknown reason'}`);
   else log.info('stopped');
+  await closeLogFiles();
   return out.exitCode;
 }

@@ -16,6 +16,8 @@ export interface DaemonDirs {
   conf: string;
   whitelist: string;
   blacklist: string;
+  /** log_dir of the daemon: <M>.log per module, watcher.log for the rest */
+  log: string;
   /** flags that point any watcher command at these dirs */
   flags: string[];
 }
@@ -30,8 +32,11 @@ export function daemonDirs(t: ExecutionContext, yaml: string): DaemonDirs {
     conf: path.join(root, 'watcher.d'),
     whitelist: path.join(root, 'whitelist'),
     blacklist: path.join(root, 'blacklist'),
+    log: path.join(root, 'log'),
   };
   mkdirSync(d.conf);
+  // before 50-test.yaml, so a test can set its own log_dir; never the host's /var/log/watcher
+  writeFileSync(path.join(d.conf, '10-helper.yaml'), `log_dir: ${d.log}\n`);
   writeFileSync(path.join(d.conf, '50-test.yaml'), `lists:\n  whitelist: ${d.whitelist}\n  blacklist: ${d.blacklist}\n${yaml}`);
   return { ...d, flags: ['--config-dir', d.conf, '--state-dir', d.state, '--run-dir', d.run] };
 }

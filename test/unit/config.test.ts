@@ -65,6 +65,7 @@ const SHIPPED_CONFIG = {
   state_dir: '/var/lib/watcher',
   run_dir: '/run/watcher',
   log_level: 'info',
+  log_dir: '/var/log/watcher',
   firewall: {
     backend: 'auto',
     netns: '',
@@ -102,6 +103,7 @@ const SHIPPED_CONFIG = {
     ban_spread_max: 300_000,
   },
   control: { socket: '/run/watcher/watcher.sock' },
+  metrics: { enabled: false, listen: { host: '127.0.0.1', port: 9797 } },
 };
 
 test('shipped defaults load, validate and have the documented values', (t) => {
@@ -114,7 +116,7 @@ test('shipped defaults load, validate and have the documented values', (t) => {
 
 // The schema has no defaults: each key the shipped file sets must be there, or loading fails.
 const shippedLines = readFileSync(SHIPPED, 'utf8').split('\n');
-const requiredLeaves = ['state_dir', 'log_level', 'netns', 'verify_interval', 'hook_priority', 'admin', 'host_addresses', 'shutdown_timeout'];
+const requiredLeaves = ['state_dir', 'log_level', 'log_dir', 'listen', 'netns', 'verify_interval', 'hook_priority', 'admin', 'host_addresses', 'shutdown_timeout'];
 for (const key of requiredLeaves) {
   test(`a shipped defaults file without "${key}" is refused`, (t) => {
     const index = shippedLines.findIndex((l) => new RegExp(`^\\s*${key}:`).test(l));

@@ -1,6 +1,6 @@
 // The rule engine's public API: load a module's rules, compile them once, match parsed lines.
 // Re-exports only.
-export { compileRules, type RuleSet } from './ruleset.js';
+export { compileRules, type RuleMiss, type RuleSet, type RuleTrace } from './ruleset.js';
 export { compilePattern, type CompiledPattern } from './compile.js';
 export { DEFAULT_LOCAL_RULES_DIR, loadModuleRules, shippedRulesDir, type LoadedRules, type LoadRulesOptions } from './load.js';
 export { mergeRuleFiles, type MergedRules } from './merge.js';

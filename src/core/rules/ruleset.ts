@@ -29,9 +29,24 @@ interface Family {
   any: Table | undefined;
 }
 
+/** Why a candidate rule did not match a line (trace level). */
+export type RuleMiss = 'prefix' | 'literal' | 'pattern' | 'no-address';
+
+/** How match() judged one line, step by step: what the trace log level shows. */
+export type RuleTrace =
+  | { outcome: 'matched'; rule: string; ip: string; misses: { rule: string; why: RuleMiss }[] }
+  | { outcome: 'too-long'; length: number }
+  | { outcome: 'no-rules'; program: string }
+  | { outcome: 'no-match'; program: string; skipped: number; misses: { rule: string; why: RuleMiss }[] };
+
 export interface RuleSet {
   /** the first enabled rule (in file order) that matches the line, as a detection; null when none */
   match(line: LogLine): Detection | null;
+  /**
+   * The same judgement as match(), explained: which rule matched, or why each candidate did not.
+   * Slower (it allocates); only for the trace log level and tools.
+   */
+  explain(line: LogLine): RuleTrace;
   /** ids of the enabled rules, in order */
   readonly ids: readonly string[];
 }
@@ -118,6 +133,32 @@ class CompiledRuleSet implements RuleSet {
       if (d !== null) return d;
     }
     return null;
+  }
+
+  // Mirrors match() step by step; test/unit/rules-explain.test.ts checks they agree on every sample.
+  explain(line: LogLine): RuleTrace {
+    const msg = line.message;
+    if (msg.length > MAX_MESSAGE) return { outcome: 'too-long', length: msg.length };
+    const family = line.http === undefined ? this.other : this.access;
+    const table = family.byProgram.get(line.program) ?? family.any;
+    if (table === undefined) return { outcome: 'no-rules', program: line.program };
+    let c = msg.length === 0 ? EMPTY_MESSAGE : msg.charCodeAt(0);
+    if (c > NON_ASCII && c !== EMPTY_MESSAGE) c = NON_ASCII;
+    const list = table[c]!;
+    const all = new Set<CompiledRule>();
+    for (const l of table) for (const r of l) all.add(r);
+    const misses: { rule: string; why: RuleMiss }[] = [];
+    for (const r of list) {
+      if (r.prefix !== '' && !msg.startsWith(r.prefix)) misses.push({ rule: r.id, why: 'prefix' });
+      else if (r.needle !== '' && !msg.includes(r.needle)) misses.push({ rule: r.id, why: 'literal' });
+      else {
+        const m = r.re.exec(msg);
+        const d = m === null ? null : detection(r, m, line);
+        if (d !== null) return { outcome: 'matched', rule: r.id, ip: d.ip, misses };
+        misses.push({ rule: r.id, why: m === null ? 'pattern' : 'no-address' });
+      }
+    }
+    return { outcome: 'no-match', program: line.program, skipped: all.size - list.length, misses };
   }
 }
 
