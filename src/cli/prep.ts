@@ -74,7 +74,12 @@ export async function runPrep(argv: string[]): Promise<number> {
     rsyslog: facts.rsyslog,
     syslogNg: facts.syslogNg,
   });
-  const result = applyPlan(o.root, actions, { dryRun: o.dryRun });
+  let result;
+  try {
+    result = applyPlan(o.root, actions, { dryRun: o.dryRun });
+  } catch (e) {
+    return fsFailure('prep', e);
+  }
   console.log(`${o.dryRun ? 'plan' : 'installation'}:\n${formatSteps(result.steps, o.dryRun)}`);
   if (!facts.rsyslog) console.log('  (no /etc/rsyslog.d: rsyslog snippet not installed)');
   if (!facts.syslogNg) console.log('  (no /etc/syslog-ng: syslog-ng snippet not installed)');
@@ -89,6 +94,15 @@ export async function runPrep(argv: string[]): Promise<number> {
     return EXIT_PREREQUISITES;
   }
   return 0;
+}
+
+/** A file system error (permissions, read-only root) as one line instead of a stack trace: exit 1. */
+function fsFailure(verb: string, e: unknown): number {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code !== 'string' || !err.code.startsWith('E')) throw e;
+  const hint = err.code === 'EACCES' || err.code === 'EPERM' ? ' (run it as root)' : '';
+  console.error(`watcher ${verb}: ${err.message}${hint}`);
+  return 1;
 }
 
 function nextSteps(init: InitSystem, rsyslog: boolean, syslogNg: boolean): string {
@@ -115,7 +129,12 @@ export async function runUnprep(argv: string[]): Promise<number> {
   const live = !o.dryRun && o.root === '/' && facts.systemd;
   // An enabled unit would leave a dangling wants/ link and a running daemon behind.
   if (live) await systemctl(['disable', '--now', 'watcher.service']);
-  const r = unprep(o.root, { dryRun: o.dryRun, purge: o.purge });
+  let r;
+  try {
+    r = unprep(o.root, { dryRun: o.dryRun, purge: o.purge });
+  } catch (e) {
+    return fsFailure('unprep', e);
+  }
   if (!r.manifestFound) {
     console.log(`watcher unprep: nothing to do (no prep manifest${o.root === '/' ? '' : ` under ${o.root}`})`);
     return 0;

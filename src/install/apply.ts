@@ -22,8 +22,6 @@ export interface Step {
 
 export interface ApplyResult {
   steps: Step[];
-  /** true when anything was (or, in a dry run, would be) written */
-  changed: boolean;
 }
 
 type Existing = { type: 'none' } | { type: 'dir' } | { type: 'file'; sha256: string } | { type: 'symlink'; target: string } | { type: 'other' };
@@ -63,53 +61,63 @@ export function applyPlan(root: string, actions: readonly Action[], opts: { dryR
     return true;
   };
 
-  for (const a of actions) {
-    const target = under(root, a.path);
-    if (a.kind === 'dir') {
-      steps.push({ path: a.path, what: 'directory', outcome: ensureDir(a.path, a.mode) ? 'create' : 'unchanged' });
-      continue;
-    }
-    const cur = existing(target);
-    const mine = entryFor(manifest, a.path);
-    if (a.kind === 'file') {
-      const want = sha256(a.content);
+  // The manifest is written even when a step fails half-way, so unprep knows what was created.
+  const saveManifest = () => {
+    const text = serializeManifest(manifest);
+    if (dry || text === before) return;
+    ensureDir(path.dirname(MANIFEST), 0o700);
+    writeAtomically(under(root, MANIFEST), text, 0o600);
+  };
+  try {
+    for (const a of actions) {
+      const target = under(root, a.path);
+      if (a.kind === 'dir') {
+        steps.push({ path: a.path, what: 'directory', outcome: ensureDir(a.path, a.mode) ? 'create' : 'unchanged' });
+        continue;
+      }
+      const cur = existing(target);
+      const mine = entryFor(manifest, a.path);
+      if (a.kind === 'file') {
+        const want = sha256(a.content);
+        let outcome: Outcome;
+        if (cur.type === 'none') outcome = 'create';
+        else if (cur.type === 'file' && mine?.type === 'file' && cur.sha256 === want) outcome = 'unchanged';
+        else if (cur.type === 'file' && mine?.type === 'file' && cur.sha256 === mine.sha256) outcome = a.role === 'config' ? 'kept-config' : 'update';
+        else outcome = mine ? 'kept-edited' : 'kept-foreign';
+        if (outcome === 'create' || outcome === 'update') {
+          ensureDir(path.dirname(a.path), 0o755);
+          if (!dry) writeAtomically(target, a.content, a.mode);
+          recordEntry(manifest, { type: 'file', path: a.path, sha256: want, role: a.role });
+        }
+        steps.push({ path: a.path, what: a.what, outcome });
+        continue;
+      }
+      // symlink
       let outcome: Outcome;
       if (cur.type === 'none') outcome = 'create';
-      else if (cur.type === 'file' && mine?.type === 'file' && cur.sha256 === want) outcome = 'unchanged';
-      else if (cur.type === 'file' && mine?.type === 'file' && cur.sha256 === mine.sha256) outcome = a.role === 'config' ? 'kept-config' : 'update';
+      else if (cur.type === 'symlink' && cur.target === a.target) outcome = mine ? 'unchanged' : 'kept-foreign';
+      else if (cur.type === 'symlink' && mine?.type === 'symlink' && cur.target === mine.target) outcome = 'update';
       else outcome = mine ? 'kept-edited' : 'kept-foreign';
       if (outcome === 'create' || outcome === 'update') {
         ensureDir(path.dirname(a.path), 0o755);
-        if (!dry) writeAtomically(target, a.content, a.mode);
-        recordEntry(manifest, { type: 'file', path: a.path, sha256: want, role: a.role });
+        if (!dry) {
+          if (outcome === 'update') unlinkSync(target);
+          symlinkSync(a.target, target);
+        }
+        recordEntry(manifest, { type: 'symlink', path: a.path, target: a.target });
       }
       steps.push({ path: a.path, what: a.what, outcome });
-      continue;
     }
-    // symlink
-    let outcome: Outcome;
-    if (cur.type === 'none') outcome = 'create';
-    else if (cur.type === 'symlink' && cur.target === a.target) outcome = mine ? 'unchanged' : 'kept-foreign';
-    else if (cur.type === 'symlink' && mine?.type === 'symlink' && cur.target === mine.target) outcome = 'update';
-    else outcome = mine ? 'kept-edited' : 'kept-foreign';
-    if (outcome === 'create' || outcome === 'update') {
-      ensureDir(path.dirname(a.path), 0o755);
-      if (!dry) {
-        if (outcome === 'update') unlinkSync(target);
-        symlinkSync(a.target, target);
-      }
-      recordEntry(manifest, { type: 'symlink', path: a.path, target: a.target });
+  } catch (e) {
+    try {
+      saveManifest();
+    } catch {
+      /* the first error is the one to report */
     }
-    steps.push({ path: a.path, what: a.what, outcome });
+    throw e;
   }
-
-  const after = serializeManifest(manifest);
-  const changed = steps.some((s) => s.outcome === 'create' || s.outcome === 'update') || after !== before;
-  if (!dry && after !== before) {
-    ensureDir(path.dirname(MANIFEST), 0o700);
-    writeAtomically(under(root, MANIFEST), serializeManifest(manifest), 0o600);
-  }
-  return { steps, changed };
+  saveManifest();
+  return { steps };
 }
 
 /** temp file + rename: a crash leaves the old or the new file, never half of one */

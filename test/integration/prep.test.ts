@@ -256,6 +256,17 @@ if (why) {
     t.regex(r.out, /watcher prep \[--dry-run\]/);
     const u = await prep(['unprep', '--bogus']);
     t.is(u.code, 2, u.out);
+    // man-style help: the overview, one verb's page (both spellings), an unknown verb
+    const overview = await prep(['--help']);
+    t.is(overview.code, 0);
+    t.regex(overview.out, /^SYNOPSIS$[\s\S]*^EXAMPLES$/m);
+    const page = await prep(['help', 'unprep']);
+    t.is(page.code, 0);
+    t.regex(page.out, /^watcher unprep \[--dry-run\] \[--purge\]/);
+    t.is((await prep(['reload', '--help'])).out, (await prep(['help', 'reload'])).out);
+    const unknown = await prep(['help', 'frobnicate']);
+    t.is(unknown.code, 2);
+    t.regex(unknown.out, /no verb "frobnicate"/);
   });
 
   test('installed files pass the checks of the tools that read them', async (t) => {

@@ -157,3 +157,12 @@ test('plan: whitelist holds the host and the SSH client once; aliases point at w
   const w = p.get('/usr/local/sbin/watcher');
   t.is(w?.kind === 'symlink' ? w.target : '', '/opt/watcher/bin/watcher.js');
 });
+
+test('help: every verb in the overview has its own page, and each page starts with its synopsis', async (t) => {
+  const { HELP, VERB_HELP } = await import('../../src/cli/help.js');
+  const verbsSection = HELP.slice(HELP.indexOf('VERBS\n'), HELP.indexOf('\nOPTIONS\n'));
+  const verbs = [...verbsSection.matchAll(/^  ([a-z-]+)/gm)].map((m) => m[1]!);
+  t.true(verbs.length >= 10, verbs.join(' '));
+  t.deepEqual(Object.keys(VERB_HELP).sort(), [...verbs].sort());
+  for (const v of verbs) t.true(VERB_HELP[v]!.startsWith(`watcher ${v}`), v);
+});
