@@ -38,7 +38,7 @@ function toolsUnder(root: string): Set<string> {
 }
 
 /** A module counts when loaded (/sys/module), built in, or installed for the running kernel. */
-function kernelModulesUnder(root: string): Set<string> {
+function kernelModulesUnder(root: string): { found: Set<string>; listsRead: boolean } {
   const found = new Set<string>();
   const lists: string[] = [];
   for (const base of ['/lib/modules', '/usr/lib/modules']) {
@@ -56,7 +56,7 @@ function kernelModulesUnder(root: string): Set<string> {
   for (const m of KERNEL_MODULES) {
     if (existsSync(under(root, `/sys/module/${m}`)) || names.has(m) || names.has(m.replace(/_/g, '-'))) found.add(m);
   }
-  return found;
+  return { found, listsRead: lists.length > 0 };
 }
 
 function writableOrCreatable(p: string): boolean {
@@ -94,12 +94,14 @@ export function gatherFacts(root: string): TargetFacts {
       return false;
     }
   };
+  const kernel = kernelModulesUnder(root);
   return {
     os: osr,
     host: {
       family: osr.family,
       tools: toolsUnder(root),
-      kernelModules: kernelModulesUnder(root),
+      kernelModules: kernel.found,
+      kernelListsRead: kernel.listsRead,
       stateDirWritable: writableOrCreatable(under(root, STATE_DIR)),
       stateDir: STATE_DIR,
       nodeVersion: process.versions.node,

@@ -9,6 +9,8 @@ export interface HostFacts {
   tools: ReadonlySet<string>;
   /** kernel modules present (loaded, built in or installed): nf_tables, ip_set, ip_set_hash_net */
   kernelModules: ReadonlySet<string>;
+  /** false when the kernel's module lists could not be read (containers): absence proves nothing */
+  kernelListsRead: boolean;
   /** true when the state directory, or the nearest existing parent, is writable */
   stateDirWritable: boolean;
   stateDir: string;
@@ -48,13 +50,16 @@ export function checkHost(f: HostFacts): Check[] {
   });
 
   const kernelOk = (nftTool && nftKernel) || (ipsetTools && ipsetKernel) || (!nftTool && !ipsetTools && (nftKernel || ipsetKernel));
+  const unknown = !kernelOk && !f.kernelListsRead;
   checks.push({
     name: 'kernel set support',
-    level: 'required',
+    level: unknown ? 'advice' : 'required',
     ok: kernelOk,
     detail: kernelOk
       ? [ipsetKernel ? 'ip_set_hash_net' : '', nftKernel ? 'nf_tables' : ''].filter(Boolean).join(' and ') + ' available'
-      : `the kernel has no module for the installed tools (need ${kernelNeeds(nftTool, ipsetTools)})`,
+      : unknown
+        ? `cannot tell: no module list of the running kernel (a container?); need ${kernelNeeds(nftTool, ipsetTools)} (at start the firewall writer names anything missing)`
+        : `the kernel has no module for the installed tools (need ${kernelNeeds(nftTool, ipsetTools)})`,
     fix: 'a stock distribution kernel ships them (Debian: apt-get install linux-image-amd64; RHEL: dnf install kernel-modules); in a container, load them on the host (modprobe ip_set_hash_net nf_tables)',
   });
 

@@ -58,6 +58,7 @@ const facts = (over: Partial<HostFacts>): HostFacts => ({
   family: 'debian',
   tools: new Set(),
   kernelModules: new Set(),
+  kernelListsRead: true,
   stateDirWritable: true,
   stateDir: '/var/lib/watcher',
   nodeVersion: '20.11.0',
@@ -73,6 +74,7 @@ test('prerequisites: nft or ipset+iptables, matching kernel modules, state dir, 
     ['ipset without ip6tables', { tools: new Set(['ipset', 'iptables']), kernelModules: new Set(['ip_set', 'ip_set_hash_net']) }, { 'firewall tools': false }],
     ['ipset set', { tools: new Set(['ipset', 'iptables', 'ip6tables']), kernelModules: new Set(['ip_set', 'ip_set_hash_net']) }, { 'firewall tools': true, 'kernel set support': true }],
     ['ipset without hash:net', { tools: new Set(['ipset', 'iptables', 'ip6tables']), kernelModules: new Set(['ip_set']) }, { 'kernel set support': false }],
+    ['no module lists: cannot tell', { tools: new Set(['nft']), kernelListsRead: false }, { 'kernel set support': false }],
     ['read-only state', { stateDirWritable: false }, { 'state directory': false }],
     ['node 18', { nodeVersion: '18.19.0' }, { 'Node.js': false }],
     ['node 22', { nodeVersion: '22.1.0' }, { 'Node.js': true }],
@@ -94,6 +96,10 @@ test('prerequisites name the install commands of this family, Debian/Ubuntu and 
   t.regex(verdict(facts({ family: 'rhel', nodeVersion: '16.0.0' }))['Node.js']!.fix!, /^dnf install nodejs/);
   t.is(verdict(facts({}))['firewall tools']!.level, 'required');
   t.is(verdict(facts({}))['logrotate']!.level, 'advice');
+  const unknown = verdict(facts({ tools: new Set(['nft']), kernelListsRead: false }))['kernel set support']!;
+  t.is(unknown.level, 'advice', 'absence in a container proves nothing: not a required failure');
+  t.regex(unknown.detail, /^cannot tell: .*need nf_tables/);
+  t.is(verdict(facts({ tools: new Set(['nft']) }))['kernel set support']!.level, 'required');
 });
 
 test('render: fills placeholders, refuses a placeholder without a value; quoting for systemd and sh', (t) => {
