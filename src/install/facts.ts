@@ -7,10 +7,10 @@ import path from 'node:path';
 import { SYSTEM_DIRS } from '../adapters/exec.js';
 import { parseOsRelease, type OsRelease } from './os-release.js';
 import type { HostFacts } from './prereq.js';
-import { STATE_DIR } from './layout.js';
+import { RSYSLOG_DIR, STATE_DIR, SYSLOG_NG_ETC } from './layout.js';
 import { under } from './rooted.js';
 
-const TOOLS = ['nft', 'ipset', 'iptables', 'ip6tables', 'node', 'logrotate', 'systemctl'] as const;
+const TOOLS = ['nft', 'ipset', 'iptables', 'ip6tables', 'node', 'logrotate'] as const;
 const KERNEL_MODULES = ['nf_tables', 'ip_set', 'ip_set_hash_net'] as const;
 
 export function readOsRelease(root: string): OsRelease {
@@ -107,8 +107,8 @@ export function gatherFacts(root: string): TargetFacts {
       nodeVersion: process.versions.node,
     },
     systemd: isDir('/run/systemd/system'),
-    rsyslog: isDir('/etc/rsyslog.d'),
-    syslogNg: isDir('/etc/syslog-ng'),
+    rsyslog: isDir(RSYSLOG_DIR),
+    syslogNg: isDir(SYSLOG_NG_ETC),
   };
 }
 

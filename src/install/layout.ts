@@ -16,7 +16,8 @@ export const SYSV_SCRIPT = '/etc/init.d/watcher';
 export const LOGROTATE_FILE = '/etc/logrotate.d/watcher';
 export const RSYSLOG_DIR = '/etc/rsyslog.d';
 export const RSYSLOG_FILE = '/etc/rsyslog.d/30-watcher.conf';
-export const SYSLOG_NG_DIR = '/etc/syslog-ng/conf.d';
+/** syslog-ng counts as installed when its configuration directory exists */
+export const SYSLOG_NG_ETC = '/etc/syslog-ng';
 export const SYSLOG_NG_FILE = '/etc/syslog-ng/conf.d/watcher.conf';
 
 export const MODULES = ['LG', 'MX', 'MB', 'WB'] as const;

@@ -4,7 +4,7 @@
 // tools that will read them (systemd-analyze, rsyslogd, syslog-ng, logrotate, sh/bash).
 import test, { type ExecutionContext } from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -328,3 +328,31 @@ if (why) {
     t.pass();
   });
 }
+
+test('an update of Watcher: prep updates the unit, snippets and links it wrote, never configuration', async (t) => {
+  const { applyPlan } = await import('../../src/install/apply.js');
+  const root = mkdtempSync(path.join(os.tmpdir(), 'watcher-prep-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const plan = (v: string) => [
+    { kind: 'file' as const, path: '/etc/watcher/whitelist', content: `# ${v}\n`, mode: 0o644, role: 'config' as const, what: 'whitelist' },
+    { kind: 'file' as const, path: '/etc/systemd/system/watcher.service', content: `# unit ${v}\n`, mode: 0o644, role: 'managed' as const, what: 'unit' },
+    { kind: 'symlink' as const, path: '/usr/local/sbin/watcher', target: `/opt/watcher-${v}/bin/watcher.js`, what: 'command' },
+  ];
+  const outcomes = (r: { steps: { path: string; outcome: string }[] }) => Object.fromEntries(r.steps.map((s) => [s.path, s.outcome]));
+  t.deepEqual(Object.values(outcomes(applyPlan(root, plan('v1'), { dryRun: false }))), ['create', 'create', 'create']);
+  t.deepEqual(outcomes(applyPlan(root, plan('v2'), { dryRun: true })), {
+    '/etc/watcher/whitelist': 'kept-config',
+    '/etc/systemd/system/watcher.service': 'update',
+    '/usr/local/sbin/watcher': 'update',
+  });
+  t.is(read(root, 'etc/systemd/system/watcher.service'), '# unit v1\n', 'the dry run wrote nothing');
+  applyPlan(root, plan('v2'), { dryRun: false });
+  t.is(read(root, 'etc/systemd/system/watcher.service'), '# unit v2\n');
+  t.is(readlinkSync(path.join(root, 'usr/local/sbin/watcher')), '/opt/watcher-v2/bin/watcher.js');
+  t.is(read(root, 'etc/watcher/whitelist'), '# v1\n');
+  // The admin points the command elsewhere: the next update leaves it alone.
+  rmSync(path.join(root, 'usr/local/sbin/watcher'));
+  symlinkSync('/usr/bin/true', path.join(root, 'usr/local/sbin/watcher'));
+  t.is(outcomes(applyPlan(root, plan('v3'), { dryRun: false }))['/usr/local/sbin/watcher'], 'kept-edited');
+  t.is(readlinkSync(path.join(root, 'usr/local/sbin/watcher')), '/usr/bin/true');
+});
