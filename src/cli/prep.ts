@@ -109,8 +109,9 @@ function nextSteps(init: InitSystem, rsyslog: boolean, syslogNg: boolean): strin
   const lines = ['next:', '  edit /etc/watcher/watcher.d/10-site.yaml (enable modules), then: watcher check-config'];
   if (init === 'systemd') lines.push('  systemctl enable --now watcher');
   else lines.push('  update-rc.d watcher defaults (Debian) or chkconfig --add watcher (RHEL), then: service watcher start');
-  if (rsyslog) lines.push('  systemctl restart rsyslog   (reads /etc/rsyslog.d/30-watcher.conf)');
-  if (syslogNg) lines.push('  systemctl reload syslog-ng  (reads /etc/syslog-ng/conf.d/watcher.conf)');
+  const svc = (verb: string, name: string) => (init === 'systemd' ? `systemctl ${verb} ${name}` : `service ${name} ${verb}`);
+  if (rsyslog) lines.push(`  ${svc('restart', 'rsyslog')}   (reads /etc/rsyslog.d/30-watcher.conf)`);
+  if (syslogNg) lines.push(`  ${svc('reload', 'syslog-ng')}  (reads /etc/syslog-ng/conf.d/watcher.conf)`);
   return lines.join('\n');
 }
 
