@@ -33,6 +33,10 @@ if [ "$profile" = test ]; then
   want sshpass sshpass
   want curl curl
   want openssl openssl
+  # watcher prep's installed files, checked by the tools that read them (test/integration/prep.test.ts).
+  # syslog-ng is not installed: on Debian it conflicts with rsyslog (the test skips it with a reason).
+  want systemd-analyze systemd
+  want /usr/sbin/logrotate logrotate
 fi
 
 if [ -n "$need_pkgs" ]; then

@@ -1,41 +1,25 @@
-// `watcher`: the daemon (`run`) and its service verbs, plus `check-config`. Exit codes: 0 ok,
-// 1 error, 2 usage, 3 not running (status), 7 not running (reload).
+// `watcher`: the daemon (`run`), its service verbs, `check-config`, and `prep`/`unprep` (installation).
+// Exit codes: 0 ok, 1 error, 2 usage, 3 not running (status), 4 prerequisites missing (prep),
+// 7 not running (reload).
 import { parseCommandLine, loadOptionsOf } from './options.js';
 import { configForControl, configOrExit, daemonStatus, full, printStatus, reload, start, stop } from './service.js';
 import { formatProblems, loadConfig } from '../config/load.js';
 import { runDaemon } from '../daemon/run.js';
-
-const HELP = `watcher — real-time intrusion detection and prevention daemon, superordinate firewall manager
-
-Usage: watcher <verb> [options]
-
-Verbs:
-  run            run in the foreground (for systemd); SIGHUP reloads, SIGTERM stops
-  start          master load, then the other actors, in the background (log: <state>/watcher.log)
-  stop [--flush] stop the actors; firewall entries stay unless --flush
-  restart        stop, then start
-  reload         re-apply lists and load pool atomically without restarting modules (also SIGHUP)
-  full           remove everything Watcher put into the firewall, then start from blank
-  status         show the actor tree and firewall state (exit 3 when not running)
-  check-config   validate the configuration; print every problem with file:line (exit 1 on problems)
-
-Options:
-  --config-dir DIR   drop-in directory of *.yaml files (default /etc/watcher/watcher.d)
-  --state-dir DIR    databases, load pool, logs (default /var/lib/watcher)
-  --run-dir DIR      pid file and control socket (default /run/watcher)
-  --socket PATH      control socket (default <run-dir>/watcher.sock)
-  --backend NAME     auto | ipset | nftables | dry-run
-  --netns NAME       manage the firewall of this network namespace (ip netns name)
-  --log-level LEVEL  error | warn | info | debug | trace
-  --json             machine-readable output (status)
-
-Examples:
-  watcher run --state-dir ./state              # foreground, embedded default
-  watcher check-config --config-dir /etc/watcher/watcher.d
-  watcher stop --flush                         # stop and remove every Watcher firewall entry
-`;
+import { HELP, verbHelp } from './help.js';
+import { PrepUsageError, runPrep, runUnprep } from './prep.js';
 
 async function main(argv: string[]): Promise<number> {
+  // prep/unprep have their own options (--root, --dry-run, --purge, --init).
+  if (argv[0] === 'prep' || argv[0] === 'unprep') {
+    if (argv.includes('--help') || argv.includes('-h')) return printHelp(argv[0]);
+    try {
+      return await (argv[0] === 'prep' ? runPrep(argv.slice(1)) : runUnprep(argv.slice(1)));
+    } catch (e) {
+      if (!(e instanceof PrepUsageError)) throw e;
+      process.stderr.write(`watcher ${argv[0]}: ${e.message}\n\n${verbHelp(argv[0])}`);
+      return 2;
+    }
+  }
   let parsed;
   try {
     parsed = parseCommandLine(argv);
@@ -45,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const { positionals, flags } = parsed;
   const verb = positionals[0];
+  if (verb === 'help' && positionals[1] !== undefined) return printHelp(positionals[1]);
+  if (flags.help && verb !== undefined && verb !== 'help') return printHelp(verb);
   if (flags.help || verb === undefined || verb === 'help') {
     process.stdout.write(HELP);
     return verb === undefined && !flags.help ? 2 : 0;
@@ -83,6 +69,17 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`watcher: unknown verb "${verb}"\n\n${HELP}`);
       return 2;
   }
+}
+
+/** One verb's page (exit 0), or the overview on stderr for an unknown verb (exit 2). */
+function printHelp(verb: string): number {
+  const page = verbHelp(verb);
+  if (page === null) {
+    process.stderr.write(`watcher: no verb "${verb}"\n\n${HELP}`);
+    return 2;
+  }
+  process.stdout.write(page);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(
