@@ -203,7 +203,14 @@ export const watcherConfigSchema = z.strictObject({
   rules,
   dns,
   dynloaders: z.record(dynloaderName, dynloader),
-  control: z.strictObject({ socket: path }),
+  control: z.strictObject({
+    socket: path,
+    /** a group (name or number) whose members may use watcherctl: socket mode 0660; empty: root only (0600) */
+    group: z
+      .string()
+      .regex(/^([a-z_][a-z0-9_.-]{0,31}\$?|\d{1,10})?$/, { error: 'must be a group name or number, or empty' })
+      .default(''),
+  }),
 });
 
 /** The validated configuration: durations in milliseconds, list paths absolute, deeply frozen. */
