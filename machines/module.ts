@@ -17,7 +17,7 @@ export type ModuleEvent =
   /** the pipeline failed (source unreadable, journalctl exited): the module fails and is restarted */
   | { type: 'pipeline.failed'; error: string }
   /** an operator's ban (`watcherctl ban`): a pending ban with reason "manual", then ban.requested to fw-writer */
-  | { type: 'ban.manual'; entry: string; until: number | null; reply?: (outcome: ManualOutcome) => void }
+  | { type: 'ban.manual'; entry: string; durationMs: number | null; reply?: (outcome: ManualOutcome) => void }
   /** an operator's unban (`watcherctl unban`): the ban is lifted, the address's affairs and offender cleared */
   | { type: 'unban.manual'; entry: string; reply?: (outcome: ManualOutcome) => void }
   /** the configuration was reloaded: re-read rules and whitelist without restarting */

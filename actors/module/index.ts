@@ -107,7 +107,8 @@ export function moduleLogic(deps: ModuleDeps) {
           return;
         }
         try {
-          const ban = rt.db.manualBan(event.entry, Date.now(), event.until);
+          const now = Date.now();
+          const ban = rt.db.manualBan(event.entry, now, event.durationMs === null ? null : now + event.durationMs);
           if (!ban) throw new Error(`${event.entry} is not an IP address or CIDR`);
           requestBans(rt, [ban], self, system.get('fw-writer'));
           reply({ ok: true, module: rt.module, bans: [{ entry: ban.entry, since: ban.since, until: ban.until, state: ban.state }], affairsCleared: 0, offenderCleared: false });

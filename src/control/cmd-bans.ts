@@ -33,7 +33,7 @@ export const banParsers = {
     if (!e.ok) return e;
     const m = optionalModule(r.module, 'ban');
     if (!m.ok) return m;
-    const d = durationField(r.for, 'ban');
+    const d = durationField(r.forMs, 'ban');
     if (!d.ok) return d;
     return { ok: true, value: { cmd: 'ban', entry: e.value, ...(m.value ? { module: m.value } : {}), ...(d.value !== undefined ? { forMs: d.value } : {}) } };
   },

@@ -42,7 +42,7 @@ export function sourceField(v: unknown, what: string): Field<string | undefined>
 /** A positive whole number of milliseconds (already parsed by the client), at most ten years. */
 export function durationField(v: unknown, what: string): Field<number | undefined> {
   if (v === undefined) return ok(undefined);
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= 10 * 366 * 86_400_000 ? ok(v) : bad(`${what}: "for" must be a positive number of milliseconds`);
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= 10 * 366 * 86_400_000 ? ok(v) : bad(`${what}: forMs must be a positive number of milliseconds`);
 }
 
 /** Free text of at most `max` characters on one line (comments). */

@@ -137,14 +137,16 @@ async function ban(ctx: ControlContext, cmd: Extract<BanCommand, { cmd: 'ban' }>
     module = enabled[0]!;
   }
   if (!enabled.includes(module)) throw new Error(`module ${module} is not enabled (enabled: ${enabled.join(', ') || 'none'})`);
-  if ((await whitelistMatcher(lookupDeps(ctx))).overlaps(cmd.entry)) {
+  const wl = await whitelistMatcher(lookupDeps(ctx));
+  if (wl.overlaps(cmd.entry)) {
     const rt = runtimeWhitelistHit(config, cmd.entry);
-    throw new Error(`${cmd.entry} is whitelisted${rt ? ` (runtime whitelist: ${rt.entry})` : ''}: not banned; remove it from the whitelist first`);
+    const what = wl.covers(cmd.entry) ? 'is whitelisted' : 'overlaps whitelisted addresses';
+    throw new Error(`${cmd.entry} ${what}${rt ? ` (runtime whitelist: ${rt.entry})` : ''}: not banned; remove it from the whitelist first`);
   }
   const ref = moduleRef(ctx, module);
   if (!ref) throw new Error(`module ${module} is not running`);
-  const until = Date.now() + (cmd.forMs ?? config.modules[module].ban_time);
-  const o = await askModule(ref, module, (reply) => ({ type: 'ban.manual', entry: cmd.entry, until, reply }));
+  const durationMs = cmd.forMs ?? config.modules[module].ban_time;
+  const o = await askModule(ref, module, (reply) => ({ type: 'ban.manual', entry: cmd.entry, durationMs, reply }));
   if (!o.ok) throw new Error(`${module}: ${o.error}`);
   return { entry: cmd.entry, module, ...o.bans[0] };
 }

@@ -91,12 +91,12 @@ export async function holdersOf(deps: LookupDeps, entry: string): Promise<Holder
   return out;
 }
 
-/** The runtime whitelist entry covering `entry`, if any (with its who/when comment). */
+/** The runtime whitelist entry covering or inside `entry`, if any (with its who/when comment). */
 export function runtimeWhitelistHit(config: WatcherConfig, entry: string): { entry: string; comment: string } | undefined {
   const r = parseIp(entry);
   if (!r.ok) return undefined;
   return readRuntimeWhitelist(runtimeWhitelistPath(config.state_dir)).find((e) => {
     const p = parseIp(e.entry);
-    return p.ok && contains(p.ip, r.ip);
+    return p.ok && (contains(p.ip, r.ip) || contains(r.ip, p.ip));
   });
 }
