@@ -93,7 +93,7 @@ const SHIPPED_CONFIG = {
   rules: { shipped_dir: '', local_dir: '/etc/watcher/rules.d' },
   dns: { servers: [], timeout: 2_000, concurrency: 16, cache_size: 100_000, positive_ttl: 3_600_000, negative_ttl: 900_000 },
   dynloaders: {},
-  control: { socket: '/run/watcher/watcher.sock' },
+  control: { socket: '/run/watcher/watcher.sock', group: '' },
 };
 
 test('shipped defaults load, validate and have the documented values', (t) => {

@@ -3,8 +3,14 @@
 import type { DaemonStatus } from '../../daemon/status.js';
 import { ask, configOf, EXIT, pad, printJson, when, type CtlFlags } from './common.js';
 
-function state(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+/** A machine state for humans: "running", or "lifecycle:running work:idle" for parallel regions. */
+export function state(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || typeof v !== 'object') return String(v);
+  const entries = Object.entries(v as Record<string, unknown>);
+  // a single compound state ({"active": {...}}) says nothing the regions inside do not
+  if (entries.length === 1 && typeof entries[0]![1] === 'object') return state(entries[0]![1]);
+  return entries.map(([k, sub]) => `${k}:${state(sub)}`).join(' ');
 }
 
 export function printStatusText(st: DaemonStatus): void {
