@@ -11,6 +11,7 @@ import type { DaemonStatus } from '../daemon/status.js';
 import { chooseBackend } from '../../actors/fw/choose-backend.js';
 import { loggerFor } from '../log.js';
 import { DAEMON_NODE_FLAGS } from '../daemon/node-flags.js';
+import { printStatusText } from './ctl/status-text.js';
 
 /** LSB exit codes for status: 0 running, 3 not running. */
 export const EXIT_NOT_RUNNING = 3;
@@ -180,14 +181,6 @@ export function printStatus(st: DaemonStatus | null, json: boolean): number {
     console.log('watcher is not running');
     return EXIT_NOT_RUNNING;
   }
-  console.log(`watcher is running (pid ${st.pid}, up ${st.uptimeSeconds} s, backend ${st.backend})`);
-  for (const c of st.children) {
-    console.log(`  ${c.id.padEnd(20)} ${c.state.padEnd(11)} restarts ${c.restarts}${c.uptimeSeconds !== null ? `, up ${c.uptimeSeconds} s` : ''}`);
-  }
-  if (st.firewall) {
-    console.log(`  firewall: ${JSON.stringify(st.firewall.state)}, ${st.firewall.queued} queued, ${st.firewall.applied} jobs applied`);
-    if (st.firewall.lastError) console.log(`  last firewall error: ${st.firewall.lastError}`);
-    for (const m of st.firewall.missing) console.log(`  missing: ${m.what} — ${m.fix}`);
-  }
+  printStatusText(st);
   return 0;
 }

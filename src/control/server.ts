@@ -52,6 +52,7 @@ function serve(sock: net.Socket, handler: ControlHandler): void {
   };
   const answer = (id: string | number, result: unknown) => {
     if (!(result instanceof Streamed)) return send(okResponse(id, result));
+    if (sock.destroyed) return; // the client left before the answer: nothing to stream to
     send(okResponse(id, result.result));
     streaming = true;
     let dropped = 0;

@@ -65,12 +65,4 @@ export function printJson(x: unknown): void {
   process.stdout.write(JSON.stringify(x, null, 2) + '\n');
 }
 
-/** A time for humans: ISO 8601 to the second in UTC; '-' for none; 'never' for a permanent end. */
-export function when(t: number | null | undefined, none = '-'): string {
-  if (t === null || t === undefined || !Number.isFinite(t)) return none;
-  return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
-export function pad(s: string, n: number): string {
-  return s.length >= n ? s : s + ' '.repeat(n - s.length);
-}
+export { pad, when } from './format.js';

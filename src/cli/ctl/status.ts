@@ -1,52 +1,8 @@
 // `watcherctl status`: the actor tree with state, uptime and restarts; firewall sets and entry counts
 // per source; modules with affairs, offenders and bans; dynloaders with their last success.
 import type { DaemonStatus } from '../../daemon/status.js';
-import { ask, configOf, EXIT, pad, printJson, when, type CtlFlags } from './common.js';
-
-/** A machine state for humans: "running", or "lifecycle:running work:idle" for parallel regions. */
-export function state(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v === null || typeof v !== 'object') return String(v);
-  const entries = Object.entries(v as Record<string, unknown>);
-  // a single compound state ({"active": {...}}) says nothing the regions inside do not
-  if (entries.length === 1 && typeof entries[0]![1] === 'object') return state(entries[0]![1]);
-  return entries.map(([k, sub]) => `${k}:${state(sub)}`).join(' ');
-}
-
-export function printStatusText(st: DaemonStatus): void {
-  const out: string[] = [];
-  out.push(`watcher is running (pid ${st.pid}, up ${st.uptimeSeconds} s, backend ${st.backend})`);
-  out.push('actors:');
-  for (const c of st.children) {
-    const up = c.uptimeSeconds !== null ? `up ${c.uptimeSeconds} s` : 'not up';
-    const inner = c.machineState !== undefined ? `  [${state(c.machineState)}]` : '';
-    out.push(`  ${pad(c.id, 22)} ${pad(c.state, 11)} restarts ${c.restarts}, ${up}${inner}`);
-    if (c.lastExit?.error) out.push(`  ${' '.repeat(22)} last exit ${when(c.lastExit.at)}: ${c.lastExit.error}`);
-  }
-  if (st.firewall) {
-    const f = st.firewall;
-    out.push(`firewall: ${state(f.state)}, ${f.queued} queued, ${f.applied} jobs applied`);
-    for (const s of f.sets ?? []) out.push(`  ${pad(s.source, 22)} ${pad(s.verdict, 7)} ${s.v4} IPv4, ${s.v6} IPv6 entries`);
-    if (f.lastError) out.push(`  last firewall error: ${f.lastError}`);
-    for (const m of f.missing) out.push(`  missing: ${m.what} — ${m.fix}`);
-  }
-  if (st.lastReload) out.push(`last reload: ${when(st.lastReload.at)} ${st.lastReload.outcome}${st.lastReload.problems.length ? `: ${st.lastReload.problems.join('; ')}` : ''}`);
-  if (st.modules.length > 0) out.push('modules:');
-  for (const m of st.modules) {
-    const db = m.db ? `${m.db.affairs} affairs, ${m.db.offenders} offenders, ${m.db.bans} bans in force` : 'no database yet';
-    out.push(`  ${pad(m.module, 4)} ${pad(m.state, 11)} ${m.lines} lines read, ${m.matched} matched; ${db}`);
-  }
-  if ((st.dynloaders ?? []).length > 0) out.push('dynloaders:');
-  for (const d of st.dynloaders ?? []) {
-    out.push(
-      `  ${pad(d.name, 20)} ${pad(d.state, 12)} entries ${d.entries ?? '-'}, last success ${when(d.lastSuccessAt, 'never')}` +
-        (d.ageSeconds !== null ? ` (${d.ageSeconds} s ago)` : '') +
-        `, next run ${when(d.nextRunAt)}` +
-        (d.lastError ? `, last error: ${d.lastError}` : ''),
-    );
-  }
-  process.stdout.write(out.join('\n') + '\n');
-}
+import { ask, configOf, EXIT, printJson, type CtlFlags } from './common.js';
+import { printStatusText } from './status-text.js';
 
 export async function statusCommand(_args: string[], flags: CtlFlags): Promise<number> {
   const a = await ask<DaemonStatus>(configOf(flags), { cmd: 'status' }, 10_000);
