@@ -51,10 +51,13 @@ async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): 
 function setup(t: Parameters<typeof daemonDirs>[0]): { dirs: DaemonDirs; socket: string } {
   const dirs = daemonDirs(
     t,
-    `firewall:\n  backend: dry-run\nrules:\n  local_dir: ${'RULES'}\nmodules:\n  LG:\n    enabled: true\n    limit: 3\n    dns: false\n    sources: []\n`,
+    `firewall:\n  backend: dry-run\nrules:\n  local_dir: ${'RULES'}\nmodules:\n  LG:\n    enabled: true\n    limit: 3\n    dns: false\n    sources: []\n` +
+      `dynloaders:\n  feed:\n    enabled: true\n    file: ${'FEED'}\n    interval: 1d\n`,
   );
+  const feed = path.join(dirs.root, 'feed.list');
+  writeFileSync(feed, '# a custom list\n192.0.2.128/28\n198.51.100.77\n');
   const conf = path.join(dirs.conf, '50-test.yaml');
-  writeFileSync(conf, readFileSync(conf, 'utf8').replace('RULES', path.join(dirs.root, 'rules.d')).replace('lists:\n', 'lists:\n  host_addresses: false\n'));
+  writeFileSync(conf, readFileSync(conf, 'utf8').replace('RULES', path.join(dirs.root, 'rules.d')).replace('FEED', feed).replace('lists:\n', 'lists:\n  host_addresses: false\n'));
   writeFileSync(dirs.whitelist, '192.0.2.250\n');
   writeFileSync(dirs.blacklist, '198.51.100.66\n');
   return { dirs, socket: path.join(dirs.run, 'watcher.sock') };
@@ -82,6 +85,7 @@ if (why) {
     t.true(existsSync(socket), 'a stale socket file is left behind');
     const d = runDaemon(t, dirs);
     await d.waitFor(/master load done/);
+    await d.waitFor(/dynloader feed: 2 entries swapped in/);
 
     // usage errors: 2
     t.is((await ctl(dirs, ['ban'])).code, 2);
@@ -102,12 +106,22 @@ if (why) {
     t.regex(st.stdout, /blacklist\s+drop\s+1 IPv4/);
     t.regex(st.stdout, /LG\s+running\s+0 lines read/);
     const sj = JSON.parse((await ctl(dirs, ['status', '--json'])).stdout);
+    t.like(sj.modules[0], { module: 'LG', state: 'running' });
     t.deepEqual(
       sj.firewall.sets.map((s: { source: string }) => s.source),
-      ['whitelist', 'blacklist', 'mod:LG'],
+      ['whitelist', 'blacklist', 'dl:feed', 'mod:LG'],
     );
-    t.like(sj.modules[0], { module: 'LG', state: 'running' });
-    t.deepEqual(sj.dynloaders, []);
+    t.like(sj.dynloaders[0], { name: 'feed', entries: 2 });
+    t.true(sj.dynloaders[0].lastSuccessAt > 0);
+    t.regex((await ctl(dirs, ['status'])).stdout, /dynloaders:\n  feed +\S+ +entries 2, last success \S+Z \(\d+ s ago\)/);
+
+    // the dynloader's set: listed from the load pool, found CIDR-aware, and named by unban
+    t.regex((await ctl(dirs, ['list', '--source', 'dl:feed'])).stdout, /dl:feed +192\.0\.2\.128\/28 .* dynloader feed/);
+    t.deepEqual(JSON.parse((await ctl(dirs, ['show', '192.0.2.130', '--json'])).stdout).sets, [{ source: 'dl:feed', how: 'covers' }]);
+    const ud = await ctl(dirs, ['unban', '192.0.2.130']);
+    t.is(ud.code, 1, 'no module had it');
+    t.regex(ud.stdout, /still blocked by dynloader list feed/);
+    t.is((await ctl(dirs, ['list', '--source', 'dl:nope'])).code, 1, 'an unknown dynloader is an error');
 
     // inject 3 affairs: banned; list and show see it
     const x = '203.0.113.7';
