@@ -34,7 +34,11 @@ export async function listCommand(args: string[], flags: CtlFlags): Promise<numb
   }
   const w = Math.max(5, ...rows.map((r) => r.entry.length));
   console.log(`${pad('SOURCE', 10)} ${pad('ENTRY', w)} ${pad('SINCE', 20)} ${pad('UNTIL', 20)} REASON`);
-  for (const r of rows) console.log(`${pad(r.source, 10)} ${pad(r.entry, w)} ${pad(when(r.since), 20)} ${pad(when(r.until, 'permanent'), 20)} ${r.reason}${r.state === 'pending' ? ' (pending)' : ''}`);
+  for (const r of rows) {
+    // a module ban without an end is permanent; a list entry stays as long as its list holds it
+    const until = when(r.until, r.source.startsWith('mod:') ? 'permanent' : '-');
+    console.log(`${pad(r.source, 10)} ${pad(r.entry, w)} ${pad(when(r.since), 20)} ${pad(until, 20)} ${r.reason}${r.state === 'pending' ? ' (pending)' : ''}`);
+  }
   if (total > rows.length) console.log(`(${rows.length} of ${total} shown; --limit N shows more)`);
   return EXIT.ok;
 }
