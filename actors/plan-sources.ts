@@ -1,6 +1,7 @@
 // Reads every source of the full firewall plan: whitelist and blacklist files, the host's own
 // addresses, the load pool (<state>/loadpool/<name>.list) and the modules' active bans, and turns
 // them into a FirewallPlan. Reads only; never touches the firewall.
+import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import type { SetEntries } from '../src/core/fw-plan.js';
 import type { Exec } from '../src/adapters/exec.js';
 import type { WatcherConfig } from '../src/config/schema.js';
 import type { Logger } from '../src/log.js';
+import { runtimeWhitelistPath } from '../src/adapters/runtime-whitelist.js';
 import type { BuiltPlan } from '../machines/master-load.js';
 
 export const MODULE_NAMES = ['LG', 'MX', 'MB', 'WB'] as const;
@@ -70,11 +72,16 @@ export async function hostAddresses(exec: Exec): Promise<string[]> {
   return Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address));
 }
 
-/** The effective whitelist (file + loopback + host + admin), aggregated: modules never ban these. */
+/**
+ * The effective whitelist (file + runtime whitelist + loopback + host + admin), aggregated: modules never
+ * ban these. The runtime whitelist (`watcherctl whitelist add`) is read only when it exists.
+ */
 export async function collectWhitelist(deps: PlanSourceDeps): Promise<{ entries: SetEntries; problems: number }> {
   const { config, log } = deps;
   const c = new EntryCollector();
   let problems = await readListFile(config.lists.whitelist, c, log);
+  const runtime = runtimeWhitelistPath(config.state_dir);
+  if (existsSync(runtime)) problems += await readListFile(runtime, c, log);
   const always = addAlwaysWhitelist(c, {
     hostAddresses: config.lists.host_addresses ? await hostAddresses(deps.exec) : [],
     adminAddresses: config.lists.admin,

@@ -19,11 +19,20 @@ export type ModuleEvent =
   | { type: 'pipeline.failed'; error: string }
   /** the expirer's run: age out the database at `now`, unban ended bans, answer `expiry.done` to replyTo */
   | ExpiryDue
+  /** an operator's ban (`watcherctl ban`): a pending ban with reason "manual", then ban.requested to fw-writer */
+  | { type: 'ban.manual'; entry: string; durationMs: number | null; reply?: (outcome: ManualOutcome) => void }
+  /** an operator's unban (`watcherctl unban`): the ban is lifted, the address's affairs and offender cleared */
+  | { type: 'unban.manual'; entry: string; reply?: (outcome: ManualOutcome) => void }
   /** the configuration was reloaded: re-read rules and whitelist without restarting */
   | { type: 'config.updated' }
   /** the finish of the queue at shutdown */
   | { type: 'drain' }
   | FwReplyEvent;
+
+/** What a module answers to an operator's ban or unban (through the event's reply callback). */
+export type ManualOutcome =
+  | { ok: true; module: string; bans: { entry: string; since: number; until: number | null; state: string }[]; affairsCleared: number; offenderCleared: boolean }
+  | { ok: false; module: string; error: string };
 
 export interface ModuleCounters {
   affairs: number;
@@ -72,6 +81,10 @@ export function moduleMachine<R>() {
       expireOnStart: () => undefined,
       /** config.updated: reload rules and whitelist in place */
       refresh: () => undefined,
+      /** ban.manual: write the operator's pending ban, send it to fw-writer, reply */
+      manualBan: () => undefined,
+      /** unban.manual: lift the bans of the entry, clear its history, ask fw-writer to remove it, reply */
+      manualUnban: () => undefined,
     },
   }).createMachine({
     id: 'module',
@@ -120,6 +133,8 @@ export function moduleMachine<R>() {
           },
           'expiry.due': { actions: 'expire' },
           'config.updated': { actions: 'refresh' },
+          'ban.manual': { actions: 'manualBan' },
+          'unban.manual': { actions: 'manualUnban' },
           'pipeline.failed': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
           drain: 'stopped',
         },

@@ -16,6 +16,7 @@ want iptables iptables
 want ip iproute2
 if [ "$profile" = test ]; then
   want ncat ncat
+  want setpriv util-linux   # watcherctl permission tests run the client as nobody
   want dnsmasq dnsmasq
   want /lib/systemd/systemd-journal-remote systemd-journal-remote
   # e2e lab (test/e2e): real daemons in namespaces and real attack tools

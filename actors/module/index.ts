@@ -107,6 +107,49 @@ export function moduleLogic(deps: ModuleDeps) {
         if (!context.runtime) return;
         runExpiry(context.runtime, Date.now(), 0, expirySettings(deps.holder.current), system.get('fw-writer'));
       },
+      manualBan: ({ context, event, self, system }: Args) => {
+        if (event.type !== 'ban.manual' || !context.runtime) return;
+        const rt = context.runtime;
+        const reply = event.reply ?? (() => undefined);
+        // the control path checked the whitelist too; the module's own copy decides in the end
+        if (rt.whitelist.overlaps(event.entry)) {
+          reply({ ok: false, module: rt.module, error: `${event.entry} is whitelisted: not banned` });
+          return;
+        }
+        try {
+          const now = Date.now();
+          const ban = rt.db.manualBan(event.entry, now, event.durationMs === null ? null : now + event.durationMs);
+          if (!ban) throw new Error(`${event.entry} is not an IP address or CIDR`);
+          requestBans(rt, [ban], self, system.get('fw-writer'));
+          reply({ ok: true, module: rt.module, bans: [{ entry: ban.entry, since: ban.since, until: ban.until, state: ban.state }], affairsCleared: 0, offenderCleared: false });
+        } catch (e) {
+          reply({ ok: false, module: rt.module, error: e instanceof Error ? e.message : String(e) });
+        }
+      },
+      manualUnban: ({ context, event, system }: Args) => {
+        if (event.type !== 'unban.manual' || !context.runtime) return;
+        const rt = context.runtime;
+        const reply = event.reply ?? (() => undefined);
+        try {
+          const lifted = rt.db.unban(event.entry);
+          const cleared = rt.db.forget(event.entry);
+          const fw = system.get('fw-writer');
+          if (lifted.length > 0) {
+            rt.log.info(`unban ${event.entry} by the operator; ${cleared.affairs} affairs cleared`);
+            // no reply wanted: fw-writer retries a failed removal itself
+            fw?.send({ type: 'unban.requested', opId: `${rt.module}:unban:${++ops}`, ops: [banOp(rt.module, lifted[0]!, 'del')] });
+          }
+          reply({
+            ok: true,
+            module: rt.module,
+            bans: lifted.map((b) => ({ entry: b.entry, since: b.since, until: b.until, state: b.state })),
+            affairsCleared: cleared.affairs,
+            offenderCleared: cleared.offender,
+          });
+        } catch (e) {
+          reply({ ok: false, module: rt.module, error: e instanceof Error ? e.message : String(e) });
+        }
+      },
       resendPending: ({ context, self, system }: Args) => {
         if (!context.runtime) return;
         requestBans(context.runtime, context.runtime.db.pendingBans(), self, system.get('fw-writer'));

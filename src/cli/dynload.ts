@@ -1,6 +1,7 @@
 // `watcherctl dynload [NAME]` runs one dynloader (or all) now; `watcherctl dynload status` shows each
 // loader's last attempt, last success, entries, age, next run and last error.
-import { request, DaemonNotRunning } from '../control/client.js';
+import { request } from '../control/client.js';
+import { reportFailure } from './ctl/common.js';
 import type { WatcherConfig } from '../config/schema.js';
 
 interface Row {
@@ -39,10 +40,6 @@ export async function dynloadCommand(config: WatcherConfig, args: string[], json
     }
     return 0;
   } catch (e) {
-    if (e instanceof DaemonNotRunning) {
-      process.stderr.write(`watcherctl: ${e.message}\n`);
-      return 3;
-    }
-    throw e;
+    return reportFailure(e);
   }
 }

@@ -11,6 +11,7 @@ import type { DaemonStatus } from '../daemon/status.js';
 import { chooseBackend } from '../../actors/fw/choose-backend.js';
 import { loggerFor } from '../log.js';
 import { DAEMON_NODE_FLAGS } from '../daemon/node-flags.js';
+import { printStatusText } from './ctl/status-text.js';
 
 /** LSB exit codes for status: 0 running, 3 not running. */
 export const EXIT_NOT_RUNNING = 3;
@@ -180,26 +181,7 @@ export function printStatus(st: DaemonStatus | null, json: boolean): number {
     console.log('watcher is not running');
     return EXIT_NOT_RUNNING;
   }
-  console.log(`watcher is running (pid ${st.pid}, up ${st.uptimeSeconds} s, backend ${st.backend})`);
-  for (const c of st.children) {
-    console.log(`  ${c.id.padEnd(20)} ${c.state.padEnd(11)} restarts ${c.restarts}${c.uptimeSeconds !== null ? `, up ${c.uptimeSeconds} s` : ''}`);
-  }
-  if (st.firewall) {
-    console.log(`  firewall: ${JSON.stringify(st.firewall.state)}, ${st.firewall.queued} queued, ${st.firewall.applied} jobs applied`);
-    if (st.firewall.lastError) console.log(`  last firewall error: ${st.firewall.lastError}`);
-    for (const m of st.firewall.missing) console.log(`  missing: ${m.what} — ${m.fix}`);
-  }
-  if (st.expiry) console.log(`  ${expiryLine(st.expiry, Date.now())}`);
+  printStatusText(st);
   return 0;
 }
 
-/** One line about the expirer: its last run and the next one. */
-export function expiryLine(e: NonNullable<DaemonStatus['expiry']>, now: number): string {
-  const next = e.nextRunAt !== null ? `next in ${Math.max(0, Math.round((e.nextRunAt - now) / 1000))} s` : 'running now';
-  const t = e.totals;
-  const since = `${t.runs} runs: ${t.bansEnded} bans ended, ${t.affairsDeleted} affairs and ${t.offendersDeleted} offenders deleted, ${t.vacuums} rebuilds`;
-  if (!e.lastRun) return `expiry: no run yet, ${next}`;
-  const ago = Math.round((now - e.lastRun.finishedAt) / 1000);
-  const missed = e.lastRun.unanswered.length > 0 ? ` (no answer from ${e.lastRun.unanswered.join(', ')})` : '';
-  return `expiry: last run ${ago} s ago${missed}, ${next}; since start ${since}`;
-}

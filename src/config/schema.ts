@@ -252,7 +252,14 @@ export const watcherConfigSchema = z.strictObject({
   dns,
   dynloaders: z.record(dynloaderName, dynloader),
   expiry,
-  control: z.strictObject({ socket: path }),
+  control: z.strictObject({
+    socket: path,
+    /** a group (name or number) whose members may use watcherctl: socket mode 0660; empty: root only (0600) */
+    group: z
+      .string()
+      .regex(/^([a-z_][a-z0-9_.-]{0,31}\$?|\d{1,10})?$/, { error: 'must be a group name or number, or empty' })
+      .default(''),
+  }),
   metrics,
 }).check(checkRetention);
 

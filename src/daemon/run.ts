@@ -9,8 +9,10 @@ import type { ReloaderInput, ReloadResult, SupervisorContext, SupervisorOutput }
 import { chooseBackend } from '../../actors/fw/choose-backend.js';
 import { formatProblems, loadConfig, type LoadOptions } from '../config/load.js';
 import type { WatcherConfig } from '../config/schema.js';
-import { startControlServer, type ControlServer } from '../control/server.js';
-import type { ControlCommand } from '../control/protocol.js';
+import { startControlServer, type ControlServer, type SocketAccess } from '../control/server.js';
+import { gidOf } from '../adapters/group.js';
+import { controlHandler } from './control.js';
+import { TraceHub } from './trace.js';
 import { closeLogFiles, configureLogging, loggerFor } from '../log.js';
 import { WatcherMetrics } from '../adapters/metrics/registry.js';
 import { MetricsEndpoint } from '../adapters/metrics/server.js';
@@ -18,7 +20,6 @@ import { dynloaderSpec, enabledDynloaders, masterLoadSpec, moduleSpec, treeSpecs
 import type { DynloadStatus } from '../../actors/dynload/dynloader.js';
 import { sharedReaders } from '../../actors/module/pipeline.js';
 import { MODULE_NAMES } from '../../actors/plan-sources.js';
-import { statusOf } from './status.js';
 import { expirerSettings } from '../../actors/expirer.js';
 
 export interface RunOptions extends LoadOptions {
@@ -27,6 +28,17 @@ export interface RunOptions extends LoadOptions {
 }
 
 const log = loggerFor('daemon');
+
+/** Who may use the control socket: root only, or also control.group (an unknown group keeps root only). */
+function socketAccess(config: WatcherConfig): SocketAccess {
+  if (config.control.group === '') return {};
+  const gid = gidOf(config.control.group);
+  if (gid === undefined) {
+    log.error(`control.group "${config.control.group}" does not exist: the control socket stays root only (0600)`);
+    return {};
+  }
+  return { gid };
+}
 
 /** Firewall settings that need a restart: the writer owns one backend for its whole life. */
 function firewallChanged(a: WatcherConfig, b: WatcherConfig): boolean {
@@ -102,7 +114,10 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   });
 
   const startedAt = Date.now();
+  // `watcherctl trace` listens here; with no listener the callback is one size check per event
+  const trace = new TraceHub();
   const root = createActor(supervisorMachine.provide({ actors: { reloader } }), {
+    inspect: trace.inspect,
     input: {
       children: treeSpecs(deps),
       now: Date.now,
@@ -145,44 +160,8 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   writeFileSync(pidFile, `${process.pid}\n`);
   let control: ControlServer | null = null;
   try {
-    control = await startControlServer(config.control.socket, async (cmd: ControlCommand) => {
-      switch (cmd.cmd) {
-        case 'status':
-          return statusOf(root, choice.backend.name, startedAt, deps.pipelines);
-        case 'inject': {
-          const mod = root.system.get(`module:${cmd.module}`) as AnyActorRef | undefined;
-          if (!mod) throw new Error(`module ${cmd.module} is not running (enable it: modules.${cmd.module}.enabled)`);
-          mod.send({ type: 'lines.injected', lines: cmd.lines });
-          return { injected: cmd.lines.length };
-        }
-        case 'dynload': {
-          const names = cmd.name !== undefined ? [cmd.name] : enabledDynloaders(deps);
-          const at = Date.now();
-          for (const n of names) {
-            const dl = root.system.get(`dynloader:${n}`) as AnyActorRef | undefined;
-            if (!dl) throw new Error(`dynloader ${n} is not running (configure it under dynloaders.${n} with enabled: true)`);
-            // a loader that is already fetching ignores this: 100 requests cost one download
-            dl.send({ type: 'dynload.now', at });
-          }
-          return { dynload: 'requested', loaders: names };
-        }
-        case 'dynload-status': {
-          const now = Date.now();
-          return [...(deps.dynloads ?? new Map<string, DynloadStatus>()).values()].map((s) => ({
-            ...s,
-            // the board is written when a loader goes idle; the live state comes from its snapshot
-            state: String((root.system.get(`dynloader:${s.name}`) as AnyActorRef | undefined)?.getSnapshot().value ?? 'not running'),
-            ageSeconds: s.lastSuccessAt !== null ? Math.round((now - s.lastSuccessAt) / 1000) : null,
-          }));
-        }
-        case 'reload':
-          root.send({ type: 'reload.requested' });
-          return { reload: 'requested' };
-        case 'stop':
-          setImmediate(() => stop(cmd.flush || !holder.current.firewall.keep_on_stop));
-          return { stop: 'requested', flush: cmd.flush };
-      }
-    });
+    const handler = controlHandler({ root, deps, backend: choice.backend.name, startedAt, trace, stop });
+    control = await startControlServer(config.control.socket, handler, socketAccess(config));
   } catch (e) {
     log.error(`control socket ${config.control.socket}: ${e instanceof Error ? e.message : String(e)}`);
     root.send({ type: 'shutdown.requested' });

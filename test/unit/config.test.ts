@@ -102,7 +102,7 @@ const SHIPPED_CONFIG = {
     ban_spread: 10,
     ban_spread_max: 300_000,
   },
-  control: { socket: '/run/watcher/watcher.sock' },
+  control: { socket: '/run/watcher/watcher.sock', group: '' },
   metrics: { enabled: false, listen: { host: '127.0.0.1', port: 9797 } },
 };
 

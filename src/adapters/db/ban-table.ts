@@ -37,6 +37,7 @@ export class BanTable {
   private readonly currentByEntry;
   private readonly removeEntry;
   private readonly deleteOld;
+  private readonly supersedeEntry;
 
   constructor(db: Database.Database) {
     this.supersede = db.prepare<[string]>(`UPDATE bans SET state = 'expired' WHERE ip_or_cidr = ? AND ${CIDR} AND ${CURRENT}`);
@@ -61,6 +62,8 @@ export class BanTable {
     this.endAll = db.prepare<[number]>(`UPDATE bans SET state = 'expired' WHERE ${CURRENT} AND until IS NOT NULL AND until <= ?`);
     this.currentByEntry = db.prepare<[string], BanRecord>(`SELECT * FROM bans WHERE ip_or_cidr = ? AND ${CURRENT} ORDER BY id`);
     this.removeEntry = db.prepare<[string]>(`UPDATE bans SET state = 'removed' WHERE ip_or_cidr = ? AND ${CURRENT}`);
+    // operator bans only (rare): every current row of the entry, address or CIDR (a scan: no entry index)
+    this.supersedeEntry = db.prepare<[string]>(`UPDATE bans SET state = 'expired' WHERE ip_or_cidr = ? AND ${CURRENT}`);
     this.deleteOld = db.prepare<[number]>(`DELETE FROM bans WHERE state IN ('expired', 'removed') AND coalesce(until, since) < ?`);
   }
 
@@ -77,6 +80,13 @@ export class BanTable {
   /** Writes a pending ban of a subnet (a CIDR entry); its still-current earlier rows are marked expired. */
   addSubnet(b: NewBan): BanRow {
     this.supersede.run(b.entry);
+    return this.insertRow(b);
+  }
+
+  /** An operator's ban: every still-current row of the entry is marked expired first, so no earlier
+   *  ban's expiry can remove the entry this one puts into the firewall. */
+  addManual(b: NewBan): BanRow {
+    this.supersedeEntry.run(b.entry);
     return this.insertRow(b);
   }
 

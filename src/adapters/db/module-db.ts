@@ -3,7 +3,7 @@
 // bans; offender changes are written behind, about once a second (see flush).
 import type Database from 'better-sqlite3';
 import type { SetEntries } from '../../core/fw-plan.js';
-import { formatIp, parseIp } from '../../core/ip.js';
+import { formatIp, parseIp, type ParsedIp } from '../../core/ip.js';
 import type { Detection, ModuleName } from '../../core/logline/types.js';
 import type { DnsClass } from '../../core/policy/dns-class.js';
 import type { PolicyContext } from '../../core/policy/offender.js';
@@ -73,6 +73,8 @@ export class ModuleDb {
   private readonly flushTx: () => number;
   private readonly compactTx: () => number;
   private readonly unbanTx: (entry: string) => BanRow[];
+  private readonly manualBanTx: (entry: ParsedIp, since: number, until: number | null) => BanRow;
+  private readonly forgetTx: (ip: string) => { affairs: number; offender: boolean };
   private readonly writeBehind: WriteBehind;
   // module clock of the last commit that wrote every offender change; and of such a write not yet committed
   private lastFlush: number;
@@ -126,6 +128,30 @@ export class ModuleDb {
       }),
     );
     this.compactTx = this.guarded(db.transaction(() => this.compactOffenders()));
+    // an operator's ban: the offender (if any) points at it, so the policy does not ban it again meanwhile
+    this.manualBanTx = this.guarded(
+      db.transaction((ip: ParsedIp, since: number, until: number | null) => {
+        const entry = formatIp(ip);
+        const row = this.bans.addManual({ entry, family: ip.family, since, until, reason: 'manual', rule: null, subnet: null });
+        const o = ip.prefix === (ip.family === 4 ? 32 : 128) ? this.offenders.get(entry, ip) : undefined;
+        if (o !== undefined) {
+          this.offenders.willChange(o);
+          o.banId = row.id;
+          o.bannedUntil = until ?? Number.POSITIVE_INFINITY;
+          this.offenders.changed(o);
+        }
+        return row;
+      }),
+    );
+    // an operator's unban starts the address afresh: the log is folded first, so no replay revives it
+    const deleteAffairsOf = db.prepare<[string]>('DELETE FROM affairs WHERE ip = ?');
+    const deleteOffender = db.prepare<[string]>('DELETE FROM offenders WHERE ip = ?');
+    this.forgetTx = this.guarded(
+      db.transaction((ip: string) => {
+        this.offenders.compact();
+        return { affairs: deleteAffairsOf.run(ip).changes, offender: deleteOffender.run(ip).changes > 0 };
+      }),
+    );
   }
 
   /**
@@ -203,6 +229,28 @@ export class ModuleDb {
     const r = parseIp(entry);
     if (!r.ok) return [];
     return this.unbanTx(formatIp(r.ip));
+  }
+
+  /**
+   * An operator's ban of `entry` (address or CIDR, any textual form) from `since` until `until` (null:
+   * permanent), written pending with reason "manual": send it to fw-writer. Undefined when `entry` is no address.
+   */
+  manualBan(entry: string, since: number, until: number | null): BanRow | undefined {
+    const r = parseIp(entry);
+    return r.ok ? this.manualBanTx(r.ip, since, until) : undefined;
+  }
+
+  /**
+   * Clears a single address's history after an operator's unban: its affairs and its offender (window,
+   * DNS class, ban count), so its next affair counts from 1. A scan of the affairs table (no index on
+   * ip: it would cost every insert on the hot path). Networks have no history of their own: nothing.
+   */
+  forget(entry: string): { affairs: number; offender: boolean } {
+    const host = hostAddress(entry);
+    if (host === undefined) return { affairs: 0, offender: false };
+    const r = this.forgetTx(host.addr);
+    this.offenders.forget(host.addr);
+    return r;
   }
 
   /** Ages out bans, affairs and offenders at `now`; returns the bans whose entries must be deleted. */

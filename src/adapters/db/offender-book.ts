@@ -357,6 +357,16 @@ export class OffenderBook {
     this.endTx();
   }
 
+  /**
+   * Drops one offender from memory (an operator's unban clears it). Only after a compaction committed:
+   * its row is then current and the caller deletes it, so nothing written behind brings it back.
+   */
+  forget(ip: string): boolean {
+    const o = this.cache.get(ip);
+    if (o === undefined || o.behind || o.logged) return false;
+    return this.cache.delete(ip);
+  }
+
   /** Drops from memory the offenders not seen since `before` whose rows are current. Returns how many. */
   evictIdle(before: number): number {
     let n = 0;
