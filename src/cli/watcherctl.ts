@@ -5,6 +5,8 @@ import { runMatch, nodeMatchIo } from './match.js';
 import { request, DaemonNotRunning } from '../control/client.js';
 import { readFileSync } from 'node:fs';
 import { dynloadCommand } from './dynload.js';
+import { runReport } from './report.js';
+import { runStats } from './stats.js';
 
 const HELP = `watcherctl — inspect and steer the running Watcher daemon
 
@@ -19,6 +21,12 @@ Commands:
                     per dynloader: last attempt, last success, entries, age, next run, last error
   inject M LINE...  feed log lines into running module M (LG, MX, MB, WB) as if read from its source;
                     LINE "-" reads lines from standard input
+  report [--html FILE | --out DIR] [--module M] [--vhost V] [--json]
+                    firewall state, load pool, module databases, top offenders and rules, bans;
+                    as text, JSON or a self-contained HTML page with charts (report --help)
+  stats --module M [--from D] [--to D] [--by hour|day|month] [--csv] [--tz utc|local] [--vhost V]
+                    per period: affairs by event kind, new offenders, bans, unbans, expiries, DNS
+                    classes; CSV loads into a spreadsheet as is (stats --help)
   match --module M [--json] [--missed] [--format F] FILE|-
                     run one module's rules over a log file offline (like fail2ban-regex): no time
                     window, no DNS, no firewall, no database; --json prints one object per detection
@@ -31,6 +39,8 @@ Examples:
   watcherctl inject LG 'Nov 22 01:50:29 host sshd[23796]: Failed password for root from 203.0.113.5 port 4242 ssh2'
   watcherctl match --module LG /var/log/auth.log
   journalctl -u ssh -o short | watcherctl match --module LG --json -
+  watcherctl report --html /tmp/watcher-report.html
+  watcherctl stats --module LG --from 2026-11-01 --to 2026-11-30 --csv > lg.csv
 `;
 
 async function inject(argv: string[]): Promise<number> {
@@ -63,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
   // match and inject have their own options; everything else shares the common ones.
   if (argv[0] === 'match') return runMatch(argv.slice(1), nodeMatchIo());
   if (argv[0] === 'inject') return inject(argv.slice(1));
+  if (argv[0] === 'report') return runReport(argv.slice(1));
+  if (argv[0] === 'stats') return runStats(argv.slice(1));
   let parsed;
   try {
     parsed = parseCommandLine(argv);
