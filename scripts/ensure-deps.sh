@@ -33,6 +33,8 @@ if [ "$profile" = test ]; then
   want sshpass sshpass
   want curl curl
   want openssl openssl
+  # the HTML report rendered and screenshotted in a real browser (test/integration/report-html.test.ts)
+  want /usr/bin/chromium chromium
 fi
 
 if [ -n "$need_pkgs" ]; then
