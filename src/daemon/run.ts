@@ -12,7 +12,7 @@ import type { WatcherConfig } from '../config/schema.js';
 import { startControlServer, type ControlServer } from '../control/server.js';
 import type { ControlCommand } from '../control/protocol.js';
 import { loggerFor, setLogLevel } from '../log.js';
-import { dynloaderSpec, enabledDynloaders, masterLoadSpec, moduleSpec, treeSpecs, type ConfigHolder, type TreeDeps } from './children.js';
+import { dynloaderSpec, enabledDynloaders, masterLoadSpec, moduleSpec, reporterEnabled, reporterSpec, treeSpecs, type ConfigHolder, type TreeDeps } from './children.js';
 import type { DynloadStatus } from '../../actors/dynload/dynloader.js';
 import { sharedReaders } from '../../actors/module/pipeline.js';
 import { MODULE_NAMES } from '../../actors/plan-sources.js';
@@ -76,6 +76,11 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
         remove.push(`dynloader:${n}`);
         deps.dynloads?.delete(n);
       }
+    }
+    // The reporter follows reports: started, replaced (new schedule or delivery) or removed (off).
+    if (JSON.stringify(next.config.reports) !== JSON.stringify(before.reports)) {
+      if (reporterEnabled(deps)) replace.push(reporterSpec(deps));
+      else if (before.reports.schedule !== 'off') remove.push('reporter');
     }
     return { ok: true, changes: { replace, remove, update, rerun: [masterLoadSpec(deps)] } };
   });

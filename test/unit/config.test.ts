@@ -94,6 +94,7 @@ const SHIPPED_CONFIG = {
   dns: { servers: [], timeout: 2_000, concurrency: 16, cache_size: 100_000, positive_ttl: 3_600_000, negative_ttl: 900_000 },
   dynloaders: {},
   control: { socket: '/run/watcher/watcher.sock' },
+  reports: { schedule: 'off', at: '06:00', mail_to: [], sendmail: '/usr/sbin/sendmail', dir: '' },
 };
 
 test('shipped defaults load, validate and have the documented values', (t) => {
