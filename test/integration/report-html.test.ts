@@ -4,10 +4,10 @@
 // a running daemon (dry-run firewall): the firewall part comes from its status answer.
 import test, { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { daemonDirs, distBuilt, runDaemon } from '../helpers/daemon.js';
+import { daemonDirs, distBuilt, runDaemon, watcher } from '../helpers/daemon.js';
 import { decodePng } from '../helpers/png.js';
 import { DAY, fillHistory, MIN, type FillResult } from '../helpers/report-fixture.js';
 
@@ -196,6 +196,28 @@ test('against a running daemon: the firewall part comes from its status answer',
   t.is(m.firewall.backend, 'dry-run');
   t.truthy(m.firewall.masterLoad);
   t.true(m.firewall.children.some((c) => c.id === 'fw-writer'));
+  d.proc.kill('SIGTERM');
+  await d.exited;
+});
+
+test('the daemon runs the reporter child when reports.schedule is set; a reload to off removes it', async (t) => {
+  const missing = distBuilt();
+  if (missing) return t.fail(missing);
+  const dirs = daemonDirs(t, 'firewall:\n  backend: dry-run\n');
+  writeFileSync(path.join(dirs.conf, '60-reports.yaml'), `reports:\n  schedule: weekly\n  at: "03:00"\n  dir: ${dirs.root}/reports\n`);
+  const d = runDaemon(t, dirs);
+  await d.waitFor(/master load done/);
+  const children = async () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/watcherctl.js'), 'status', '--json', ...dirs.flags], { encoding: 'utf8', timeout: 30_000 });
+    return (JSON.parse(r.stdout) as { children: { id: string; state: string; machineState?: unknown }[] }).children;
+  };
+  const reporter = (await children()).find((c) => c.id === 'reporter');
+  t.is(reporter?.state, 'running');
+  t.is(reporter?.machineState, 'waiting');
+  writeFileSync(path.join(dirs.conf, '60-reports.yaml'), 'reports:\n  schedule: "off"\n');
+  t.is((await watcher(dirs, ['reload'])).code, 0);
+  await d.waitFor(/removed by reload/);
+  t.false((await children()).some((c) => c.id === 'reporter'));
   d.proc.kill('SIGTERM');
   await d.exited;
 });
