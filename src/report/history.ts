@@ -55,7 +55,7 @@ export function affairCounts(m: ModuleFile, r: Range): Count[] {
 export function offenderCounts(m: ModuleFile, r: Range): Count[] {
   const raw = all<{ t: number; cls: string; n: number }>(
     m,
-    `SELECT ${bucket('first_seen')} AS t, dns_class AS cls, count(*) AS n FROM offenders WHERE first_seen >= ? AND first_seen < ? GROUP BY t, cls`,
+    `SELECT ${bucket('first_seen')} AS t, dns_class AS cls, count(*) AS n FROM offenders_now WHERE first_seen >= ? AND first_seen < ? GROUP BY t, cls`,
     r.from,
     r.to,
   );

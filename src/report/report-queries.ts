@@ -14,7 +14,7 @@ export function moduleState(m: ModuleFile, now: number): ModuleState {
     bytes: m.bytes,
     schemaVersion: m.version,
     affairs: one<number>(m, 'SELECT count(*) FROM affairs'),
-    offenders: one<number>(m, 'SELECT count(*) FROM offenders'),
+    offenders: one<number>(m, 'SELECT count(*) FROM offenders_now'),
     activeBans: one<number>(m, `SELECT count(*) FROM bans WHERE ${current} AND state = 'active'`, now),
     pendingBans: one<number>(m, `SELECT count(*) FROM bans WHERE ${current} AND state = 'pending'`, now),
     // ids follow arrival: the first and last rows are close to the oldest and newest
@@ -36,7 +36,7 @@ export function topOffenders(m: ModuleFile, from: number, now: number, limit: nu
     ...vhostArg(vhost),
     limit,
   );
-  const info = m.db.prepare<[string], { dns_class: string; bans_count: number }>('SELECT dns_class, bans_count FROM offenders WHERE ip = ?');
+  const info = m.db.prepare<[string], { dns_class: string; bans_count: number }>('SELECT dns_class, bans_count FROM offenders_now WHERE ip = ?');
   const ban = m.db.prepare<[string, number], { until: number | null }>(
     `SELECT until FROM bans WHERE ip_or_cidr = ? AND state IN ('pending', 'active') AND (until IS NULL OR until > ?) ORDER BY id DESC LIMIT 1`,
   );
