@@ -29,7 +29,7 @@ Options:
   --csv            CSV with a header row (RFC 4180), loads into a spreadsheet as is
   --vhost V        WB only: affairs of this virtual host only (no address columns)
   --json           the table as JSON {columns, rows}
-  --state-dir D, --config-dir D   as for watcher
+  --state-dir D, --config-dir D   as for watcher (--run-dir and --socket are accepted, not needed)
 
 Exit status: 0 done; 1 the database could not be read; 2 the command line is wrong.
 
@@ -64,6 +64,9 @@ export function parseStatsArgs(argv: string[], now: number): { ok: true; args: S
         vhost: { type: 'string' },
         'state-dir': { type: 'string' },
         'config-dir': { type: 'string' },
+        // accepted like every watcherctl command, though stats needs no daemon
+        'run-dir': { type: 'string' },
+        socket: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));

@@ -221,3 +221,17 @@ test('the daemon runs the reporter child when reports.schedule is set; a reload 
   d.proc.kill('SIGTERM');
   await d.exited;
 });
+
+test('stats --vhost: only that vhost affairs, only affair columns', async (t) => {
+  const { parseCsv } = await import('../helpers/csv.js');
+  const Database = (await import('better-sqlite3')).default;
+  const r = ctl('stats', '--module', 'WB', '--vhost', GOOD, '--by', 'day', '--from', new Date(Date.now() - 5 * DAY).toISOString().slice(0, 10), '--csv', ...flags);
+  t.is(r.status, 0, r.stderr);
+  const rows = parseCsv(r.stdout);
+  t.deepEqual(rows[0], ['from', 'to', 'affairs', 'affairs:auth-failure', 'affairs:scan']);
+  const total = rows.slice(1).reduce((s, row) => s + Number(row[2]), 0);
+  const db = new Database(path.join(dir, 'state', 'db', 'WB.sqlite'), { readonly: true });
+  t.teardown(() => db.close());
+  t.is(total, db.prepare('SELECT count(*) FROM affairs WHERE vhost = ?').pluck().get(GOOD) as number);
+  t.true(total > 0);
+});
