@@ -8,7 +8,7 @@ import { moduleDbPath } from '../../actors/module/runtime.js';
 import type { WatcherConfig } from '../config/schema.js';
 import { MODULES, type ModuleName } from '../core/logline/types.js';
 import { parsePoolHeader } from '../core/pool-header.js';
-import { firewallState } from './firewall-state.js';
+import { firewallState, withDynloadStatus } from './firewall-state.js';
 import { affairCounts, banCounts } from './history.js';
 import type { BanSummary, CountRow, DynloaderRow, ModuleState, OffenderRow, ReportModel, Series } from './model.js';
 import { openModuleFileReadOnly, type ModuleFile } from './module-file.js';
@@ -52,7 +52,14 @@ export function readLoadPool(dir: string): DynloaderRow[] {
     }
     const h = parsePoolHeader(text);
     const at = h ? Date.parse(h.fetchedAt) : NaN;
-    return { name: n.slice(0, -'.list'.length), source: h?.source ?? '(no header)', fetchedAt: Number.isFinite(at) ? at : null, entries: h?.entries ?? null };
+    return {
+      name: n.slice(0, -'.list'.length),
+      source: h?.source ?? '(no header)',
+      fetchedAt: Number.isFinite(at) ? at : null,
+      entries: h?.entries ?? null,
+      nextRunAt: null,
+      lastError: null,
+    };
   });
 }
 
@@ -142,7 +149,7 @@ export function gatherReport(o: GatherOptions): ReportModel {
     scope: { module: vhost !== undefined ? 'WB' : (o.module ?? null), vhost: vhost ?? null },
     window: { from: weekAgo, to: now },
     firewall: vhost === undefined ? firewallState(o.status, now, o.daemon) : null,
-    dynloaders: vhost === undefined ? readLoadPool(path.join(config.state_dir, 'loadpool')) : null,
+    dynloaders: vhost === undefined ? withDynloadStatus(readLoadPool(path.join(config.state_dir, 'loadpool')), o.status) : null,
     modules: states,
     topOffenders: top,
     topRules: topOf(rules, TOP),

@@ -11,6 +11,11 @@ export interface ReportScope {
 
 export interface SetRow {
   name: string;
+  /** drop, or return for the whitelist; null when the daemon does not say */
+  verdict: string | null;
+  /** entries per family when the daemon reports them separately */
+  v4: number | null;
+  v6: number | null;
   entries: number;
 }
 
@@ -35,6 +40,9 @@ export interface DynloaderRow {
   /** ms, from the load pool header; null when the header is unreadable */
   fetchedAt: number | null;
   entries: number | null;
+  /** from the running daemon, when it reports its loaders */
+  nextRunAt: number | null;
+  lastError: string | null;
 }
 
 export interface ModuleState {

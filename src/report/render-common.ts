@@ -54,7 +54,14 @@ export function sections(m: ReportModel): Section[] {
     ];
     out.push({ title: 'Firewall', note: f.note, header: ['', ''], rows, numeric: [] });
     if (f.sets.length > 0) {
-      out.push({ title: 'Entries per set', note: null, header: ['set', 'entries'], rows: f.sets.map((s) => [s.name, String(s.entries)]), numeric: [1] });
+      const n = (x: number | null) => (x === null ? '-' : String(x));
+      out.push({
+        title: 'Entries per set',
+        note: null,
+        header: ['set', 'verdict', 'IPv4', 'IPv6', 'entries'],
+        rows: f.sets.map((s) => [s.name, s.verdict ?? '-', n(s.v4), n(s.v6), String(s.entries)]),
+        numeric: [2, 3, 4],
+      });
     } else if (f.daemon === 'running') {
       out.push({ title: 'Entries per set', note: 'this daemon does not report entries per set', header: [], rows: [], numeric: [] });
     }
@@ -66,8 +73,16 @@ export function sections(m: ReportModel): Section[] {
     out.push({
       title: 'Dynloaders (load pool)',
       note: m.dynloaders.length === 0 ? 'no list in the load pool' : null,
-      header: ['dynloader', 'entries', 'fetched', 'age', 'source'],
-      rows: m.dynloaders.map((d) => [d.name, d.entries === null ? '-' : String(d.entries), when(d.fetchedAt), d.fetchedAt === null ? '-' : age(now - d.fetchedAt), d.source]),
+      header: ['dynloader', 'entries', 'fetched', 'age', 'next run', 'last error', 'source'],
+      rows: m.dynloaders.map((d) => [
+        d.name,
+        d.entries === null ? '-' : String(d.entries),
+        when(d.fetchedAt),
+        d.fetchedAt === null ? '-' : age(now - d.fetchedAt),
+        when(d.nextRunAt),
+        d.lastError ?? '-',
+        d.source,
+      ]),
       numeric: [1],
     });
   }

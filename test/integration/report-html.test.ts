@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { daemonDirs, distBuilt, runDaemon, watcher } from '../helpers/daemon.js';
 import { decodePng } from '../helpers/png.js';
+import { formatPoolHeader } from '../../src/core/pool-header.js';
 import { DAY, fillHistory, MIN, type FillResult } from '../helpers/report-fixture.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -43,6 +44,10 @@ test.before(() => {
     events: [{ rule: 'sshd-failed-password', event: 'auth-failure' }], users: ['root', 'oracle'], unbanEvery: 9,
   });
   flags = ['--config-dir', path.join(dir, 'conf'), '--state-dir', state, '--run-dir', path.join(dir, 'run')];
+  // a load pool list as a dynloader stores it (header lines, then entries)
+  mkdirSync(path.join(state, 'loadpool'));
+  const header = formatPoolHeader('spamhaus', { source: 'https://www.spamhaus.org/drop/drop_v4.json', fetchedAt: new Date(end - 3_600_000).toISOString(), entries: 2, checksum: 'sha256:00' });
+  writeFileSync(path.join(state, 'loadpool', 'spamhaus.list'), `${header.split('\n').map((l) => `# ${l}`).join('\n')}\n192.0.2.0/24\n198.51.100.0/24\n`);
 });
 
 test.after.always(() => {
@@ -97,6 +102,7 @@ test('HTML escapes user names and vhosts from the logs; the text report strips c
   t.false(text.stdout.includes('\u001b'), 'no terminal escape reaches the terminal');
   t.true(text.stdout.includes('x?[2Jcleared'));
   t.regex(text.stdout, /daemon\s+not running/);
+  t.regex(text.stdout, /spamhaus\s+2\s+\S+Z\s+60 min\s+-\s+-\s+https:\/\/www\.spamhaus\.org/, 'the load pool list with its entries and age');
 });
 
 function chromium(t: ExecutionContext): boolean {

@@ -113,3 +113,38 @@ test('escaping: HTML special characters, and control characters out of text', (t
   t.is(esc(`<a href="x" onclick='y'>&`), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;');
   t.is(plain('a\u001b[31mb\u0007c\u009bd'), 'a?[31mb?c?d');
 });
+
+test('firewall state from status answers of different daemons; none when it does not answer', async (t) => {
+  const { firewallState, withDynloadStatus } = await import('../../src/report/firewall-state.js');
+  const now = U('2026-11-22T07:00:00Z');
+  // a daemon that reports sets per source and family, and child exits
+  const rich = firewallState(
+    {
+      backend: 'ipset',
+      firewall: { state: 'idle', queued: 0, lastError: null, sets: [{ source: 'mod:LG', verdict: 'drop', v4: 3, v6: 1 }, { source: 'bl', verdict: 'drop', v4: 10, v6: 0 }] },
+      children: [{ id: 'master-load', state: 'done', restarts: 0, uptimeSeconds: 100, lastExit: { kind: 'done', at: now - 5_000 } }],
+      dynloaders: [{ name: 'drop', nextRunAt: now + 60_000, lastError: 'HTTP 503' }, { name: 'fresh', nextRunAt: null, lastError: null }],
+    },
+    now,
+  );
+  t.is(rich.daemon, 'running');
+  t.deepEqual(rich.sets, [
+    { name: 'bl', verdict: 'drop', v4: 10, v6: 0, entries: 10 },
+    { name: 'mod:LG', verdict: 'drop', v4: 3, v6: 1, entries: 4 },
+  ]);
+  t.deepEqual(rich.masterLoad, { at: now - 5_000, state: 'done' });
+  // an older daemon: no sets, master load time from the child's uptime
+  const plain = firewallState({ backend: 'dry-run', firewall: { state: 'idle', queued: 2 }, children: [{ id: 'master-load', state: 'done', uptimeSeconds: 60 }] }, now);
+  t.deepEqual(plain.sets, []);
+  t.is(plain.queued, 2);
+  t.deepEqual(plain.masterLoad, { at: now - 60_000, state: 'done' });
+  t.like(firewallState(null, now), { daemon: 'not running', backend: null, sets: [] });
+  t.like(firewallState(null, now, 'no answer'), { daemon: 'no answer' });
+  const rows = withDynloadStatus([{ name: 'drop', source: 'https://x', fetchedAt: now - 1000, entries: 5, nextRunAt: null, lastError: null }], {
+    dynloaders: [{ name: 'drop', nextRunAt: now + 60_000, lastError: 'HTTP 503' }, { name: 'fresh' }],
+  });
+  t.deepEqual(rows.map((r) => [r.name, r.nextRunAt, r.lastError, r.entries]), [
+    ['drop', now + 60_000, 'HTTP 503', 5],
+    ['fresh', null, null, null],
+  ]);
+});
