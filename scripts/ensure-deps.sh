@@ -38,6 +38,8 @@ if [ "$profile" = test ]; then
   # syslog-ng is not installed: on Debian it conflicts with rsyslog (the test skips it with a reason).
   want systemd-analyze systemd
   want /usr/sbin/logrotate logrotate
+  # the HTML report rendered and screenshotted in a real browser (test/integration/report-html.test.ts)
+  want /usr/bin/chromium chromium
 fi
 
 if [ -n "$need_pkgs" ]; then

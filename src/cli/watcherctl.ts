@@ -12,6 +12,8 @@ import { expireCommand, reloadCommand } from './ctl/simple.js';
 import { statusCommand } from './ctl/status.js';
 import { traceCommand } from './ctl/trace.js';
 import { whitelistCommand } from './ctl/whitelist.js';
+import { runReport } from './report.js';
+import { runStats } from './stats.js';
 
 type Command = (args: string[], flags: CtlFlags) => Promise<number>;
 
@@ -33,6 +35,9 @@ const COMMANDS: Record<string, Command> = {
 async function main(argv: string[]): Promise<number> {
   // match has its own options and help
   if (argv[0] === 'match') return runMatch(argv.slice(1), nodeMatchIo());
+  // report and stats read the databases themselves and have their own options and help
+  if (argv[0] === 'report') return runReport(argv.slice(1));
+  if (argv[0] === 'stats') return runStats(argv.slice(1));
   try {
     const { positionals, flags } = parseCtl(argv);
     const [cmd, ...args] = positionals;

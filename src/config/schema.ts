@@ -238,6 +238,20 @@ const metrics = z.strictObject({
   }),
 });
 
+// Scheduled reports: an HTML page into a directory and/or a mail through the local sendmail.
+const mailAddress = z.string().regex(/^[^\s@<>,;"]+@[^\s@<>,;"]+$/, { error: 'expected a mail address such as root@example.org' });
+const reports = z.strictObject({
+  /** off, daily, or weekly (Mondays) at `at`, local time */
+  schedule: z.enum(['off', 'daily', 'weekly']),
+  at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a local time HH:MM such as 06:30' }),
+  /** recipients; empty: no mail */
+  mail_to: z.array(mailAddress),
+  /** the local sendmail (run as `sendmail -t -oi`, the message on stdin) */
+  sendmail: path,
+  /** directory the HTML page is written into; empty: none */
+  dir: z.string(),
+});
+
 export const watcherConfigSchema = z.strictObject({
   state_dir: path,
   run_dir: path,
@@ -261,6 +275,7 @@ export const watcherConfigSchema = z.strictObject({
       .default(''),
   }),
   metrics,
+  reports,
 }).check(checkRetention);
 
 /** The validated configuration: durations in milliseconds, list paths absolute, deeply frozen. */

@@ -8,6 +8,7 @@ import { buildFullPlan, collectWhitelist, loadPoolDir, MODULE_NAMES, type Module
 import { dynloaderInput, dynloaderLogic, LOADER_SPACING_MS, type DynloadStatus } from '../../actors/dynload/dynloader.js';
 import { spacedLimit } from '../../actors/dynload/spaced-limit.js';
 import { moduleLogic } from '../../actors/module/index.js';
+import { reporterInput, reporterLogic } from '../../actors/reporter.js';
 import { moduleDbPath } from '../../actors/module/runtime.js';
 import type { PipelineStats, SharedReaders } from '../../actors/module/pipeline.js';
 import { ModuleDb } from '../adapters/db/module-db.js';
@@ -150,7 +151,17 @@ export function dynloaderSpec(deps: TreeDeps, name: string, index: number): Chil
   };
 }
 
-/** Start order: fw-writer, the master load (awaited), the expirer, the enabled modules, the dynloaders. */
+/** The scheduled reports (reports.schedule not off): reads only, writes its page and mail. */
+export function reporterSpec(deps: TreeDeps): ChildSpec {
+  const rdeps = { config: () => deps.holder.current, log: loggerFor('reporter') };
+  return { id: 'reporter', restart: 'permanent', shutdownTimeoutMs: 2_000, logic: reporterLogic(rdeps), input: reporterInput(rdeps) };
+}
+
+export function reporterEnabled(deps: TreeDeps): boolean {
+  return deps.holder.current.reports.schedule !== 'off';
+}
+
+/** Start order: fw-writer, the master load (awaited), the expirer, the enabled modules, the dynloaders, the reporter. */
 export function treeSpecs(deps: TreeDeps): ChildSpec[] {
   return [
     fwWriterSpec(deps),
@@ -158,5 +169,6 @@ export function treeSpecs(deps: TreeDeps): ChildSpec[] {
     expirerSpec(deps),
     ...enabledModules(deps).map((m) => moduleSpec(deps, m)),
     ...enabledDynloaders(deps).map((n, i) => dynloaderSpec(deps, n, i)),
+    ...(reporterEnabled(deps) ? [reporterSpec(deps)] : []),
   ];
 }

@@ -16,7 +16,7 @@ import { TraceHub } from './trace.js';
 import { closeLogFiles, configureLogging, loggerFor } from '../log.js';
 import { WatcherMetrics } from '../adapters/metrics/registry.js';
 import { MetricsEndpoint } from '../adapters/metrics/server.js';
-import { dynloaderSpec, enabledDynloaders, masterLoadSpec, moduleSpec, treeSpecs, type ConfigHolder, type TreeDeps } from './children.js';
+import { dynloaderSpec, enabledDynloaders, masterLoadSpec, moduleSpec, reporterEnabled, reporterSpec, treeSpecs, type ConfigHolder, type TreeDeps } from './children.js';
 import type { DynloadStatus } from '../../actors/dynload/dynloader.js';
 import { sharedReaders } from '../../actors/module/pipeline.js';
 import { MODULE_NAMES } from '../../actors/plan-sources.js';
@@ -110,6 +110,11 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     // The expirer keeps its schedule and asks the modules now enabled, at the new interval.
     const expirerUpdate = { type: 'config.updated', settings: expirerSettings(next.config) };
     update.push({ id: 'expirer', event: expirerUpdate });
+    // The reporter follows reports: started, replaced (new schedule or delivery) or removed (off).
+    if (JSON.stringify(next.config.reports) !== JSON.stringify(before.reports)) {
+      if (reporterEnabled(deps)) replace.push(reporterSpec(deps));
+      else if (before.reports.schedule !== 'off') remove.push('reporter');
+    }
     return { ok: true, changes: { replace, remove, update, rerun: [masterLoadSpec(deps)] } };
   });
 

@@ -104,6 +104,7 @@ const SHIPPED_CONFIG = {
   },
   control: { socket: '/run/watcher/watcher.sock', group: '' },
   metrics: { enabled: false, listen: { host: '127.0.0.1', port: 9797 } },
+  reports: { schedule: 'off', at: '06:00', mail_to: [], sendmail: '/usr/sbin/sendmail', dir: '' },
 };
 
 test('shipped defaults load, validate and have the documented values', (t) => {

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import type { Family } from '../../core/fw-plan.js';
 import type { SubnetFacts } from '../../core/policy/subnet.js';
 import { banFromRecord, type BanRecord, type BanRow } from './ban-row.js';
+import { BANS_GONE } from './rollup.js';
 
 export interface NewBan {
   entry: string;
@@ -40,8 +41,9 @@ export class BanTable {
   private readonly supersedeEntry;
 
   constructor(db: Database.Database) {
-    this.supersede = db.prepare<[string]>(`UPDATE bans SET state = 'expired' WHERE ip_or_cidr = ? AND ${CIDR} AND ${CURRENT}`);
-    this.supersedeId = db.prepare<[number]>(`UPDATE bans SET state = 'expired' WHERE id = ? AND ${CURRENT}`);
+    // ended: when the entry left the firewall (reports count expiries and unbans by it)
+    this.supersede = db.prepare<[number, string]>(`UPDATE bans SET state = 'expired', ended = ? WHERE ip_or_cidr = ? AND ${CIDR} AND ${CURRENT}`);
+    this.supersedeId = db.prepare<[number, number]>(`UPDATE bans SET state = 'expired', ended = ? WHERE id = ? AND ${CURRENT}`);
     this.insert = db.prepare<[string, number, number, number | null, string, string | null, string | null]>(
       `INSERT INTO bans (ip_or_cidr, family, since, until, state, reason, rule, subnet) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
     );
@@ -59,12 +61,12 @@ export class BanTable {
       .prepare<[number], string>(`SELECT ip_or_cidr FROM bans WHERE ${CURRENT} AND (until IS NULL OR until > ?)`)
       .pluck();
     this.ending = db.prepare<[number], BanRecord>(`SELECT * FROM bans WHERE ${CURRENT} AND until IS NOT NULL AND until <= ? ORDER BY id`);
-    this.endAll = db.prepare<[number]>(`UPDATE bans SET state = 'expired' WHERE ${CURRENT} AND until IS NOT NULL AND until <= ?`);
+    this.endAll = db.prepare<[number, number]>(`UPDATE bans SET state = 'expired', ended = ? WHERE ${CURRENT} AND until IS NOT NULL AND until <= ?`);
     this.currentByEntry = db.prepare<[string], BanRecord>(`SELECT * FROM bans WHERE ip_or_cidr = ? AND ${CURRENT} ORDER BY id`);
-    this.removeEntry = db.prepare<[string]>(`UPDATE bans SET state = 'removed' WHERE ip_or_cidr = ? AND ${CURRENT}`);
+    this.removeEntry = db.prepare<[number, string]>(`UPDATE bans SET state = 'removed', ended = ? WHERE ip_or_cidr = ? AND ${CURRENT}`);
     // operator bans only (rare): every current row of the entry, address or CIDR (a scan: no entry index)
-    this.supersedeEntry = db.prepare<[string]>(`UPDATE bans SET state = 'expired' WHERE ip_or_cidr = ? AND ${CURRENT}`);
-    this.deleteOld = db.prepare<[number]>(`DELETE FROM bans WHERE state IN ('expired', 'removed') AND coalesce(until, since) < ?`);
+    this.supersedeEntry = db.prepare<[number, string]>(`UPDATE bans SET state = 'expired', ended = ? WHERE ip_or_cidr = ? AND ${CURRENT}`);
+    this.deleteOld = db.prepare<[number]>(`DELETE FROM bans WHERE ${BANS_GONE}`);
   }
 
   /**
@@ -73,20 +75,20 @@ export class BanTable {
    * row can only be `previous`, the offender's latest ban (null: it never had one).
    */
   add(b: NewBan, previous: number | null): BanRow {
-    if (previous !== null) this.supersedeId.run(previous);
+    if (previous !== null) this.supersedeId.run(b.since, previous);
     return this.insertRow(b);
   }
 
   /** Writes a pending ban of a subnet (a CIDR entry); its still-current earlier rows are marked expired. */
   addSubnet(b: NewBan): BanRow {
-    this.supersede.run(b.entry);
+    this.supersede.run(b.since, b.entry);
     return this.insertRow(b);
   }
 
   /** An operator's ban: every still-current row of the entry is marked expired first, so no earlier
    *  ban's expiry can remove the entry this one puts into the firewall. */
   addManual(b: NewBan): BanRow {
-    this.supersedeEntry.run(b.entry);
+    this.supersedeEntry.run(b.since, b.entry);
     return this.insertRow(b);
   }
 
@@ -130,14 +132,14 @@ export class BanTable {
   /** Marks every current row whose end is at or before `now` expired; returns them (state expired). */
   expireDue(now: number): BanRow[] {
     const rows = this.ending.all(now).map((r) => ({ ...banFromRecord(r), state: 'expired' as const }));
-    this.endAll.run(now);
+    this.endAll.run(now, now);
     return rows;
   }
 
-  /** An operator lifts the ban of one entry: its current rows become removed; returns them. */
-  remove(entry: string): BanRow[] {
+  /** An operator lifts the ban of one entry at `now`: its current rows become removed; returns them. */
+  remove(entry: string, now: number): BanRow[] {
     const rows = this.currentByEntry.all(entry).map((r) => ({ ...banFromRecord(r), state: 'removed' as const }));
-    this.removeEntry.run(entry);
+    this.removeEntry.run(now, entry);
     return rows;
   }
 

@@ -82,6 +82,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bans_cidr ON bans (ip_or_cidr) WHERE instr(ip_or_cidr, '/') > 0;
     `);
   },
+  // 4: history that outlives retention. bans.ended: when a ban left the firewall (expired or removed; rows
+  // ended before this step get their best guess: until, or since for removals). Hourly rollups, filled by
+  // ModuleDb.expire from exactly the rows it deletes, in the same transaction: every affair, offender and
+  // ban is counted either in its table or in a rollup, never both (src/adapters/db/rollup.ts).
+  (db) => {
+    db.exec(`
+      ALTER TABLE bans ADD COLUMN ended INTEGER;
+      UPDATE bans SET ended = CASE state WHEN 'expired' THEN coalesce(until, since) ELSE since END
+        WHERE state IN ('expired', 'removed');
+      -- hour: start of the UTC hour, ms; vhost '' when the affair had none
+      CREATE TABLE affair_hours (
+        hour INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        vhost TEXT NOT NULL,
+        affairs INTEGER NOT NULL,
+        weight INTEGER NOT NULL,
+        PRIMARY KEY (hour, event, rule, vhost)
+      ) WITHOUT ROWID;
+      -- offenders by the hour they were first seen and their last DNS class
+      CREATE TABLE offender_hours (
+        hour INTEGER NOT NULL,
+        dns_class TEXT NOT NULL,
+        offenders INTEGER NOT NULL,
+        PRIMARY KEY (hour, dns_class)
+      ) WITHOUT ROWID;
+      -- kind ban: by the hour of since; expiry and unban: by the hour of ended
+      CREATE TABLE ban_hours (
+        hour INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('ban', 'expiry', 'unban')),
+        bans INTEGER NOT NULL,
+        PRIMARY KEY (hour, kind)
+      ) WITHOUT ROWID;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -14,6 +14,7 @@ import * as upkeep from './maintenance.js';
 import { OffenderBook, type OffenderRecord } from './offender-book.js';
 import { openModuleFile } from './open-file.js';
 import { PositionTable, type PositionStore } from './position-store.js';
+import { OFFENDERS_GONE, Rollup } from './rollup.js';
 
 export type { BatchContext, BatchResult, PositionAt } from './affair-recorder.js';
 
@@ -68,6 +69,7 @@ export class ModuleDb {
   private readonly deleteAffairs: Database.Statement<[number]>;
   private readonly deleteOffenders: Database.Statement<[number]>;
   private readonly recorder: AffairRecorder;
+  private readonly rollup: Rollup;
   private readonly batchTx: (detections: readonly Detection[], ctx: BatchContext, at: PositionAt | undefined) => BatchResult;
   private readonly dnsTx: (ip: string, cls: DnsClass, ctx: PolicyContext) => BanRow[];
   private readonly flushTx: () => number;
@@ -96,15 +98,10 @@ export class ModuleDb {
     this.positions = new PositionTable(db, clock);
     const recorder = new AffairRecorder(db, this.offenders, this.bans, this.positions);
     this.recorder = recorder;
-    // affairs go in id (arrival) order up to the first one still young enough: no time index on the hot
-    // path, and a late line with an old time just waits for its neighbours
-    this.deleteAffairs = db.prepare(
-      `DELETE FROM affairs WHERE id < coalesce((SELECT id FROM affairs WHERE time >= ? ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM affairs))`,
-    );
-    this.deleteOffenders = db.prepare(
-      `DELETE FROM offenders WHERE last_seen < ? AND (ban_id IS NULL OR NOT EXISTS
-         (SELECT 1 FROM bans b WHERE b.id = offenders.ban_id AND b.state IN ('pending', 'active')))`,
-    );
+    // expiry deletes affairs below a cut id (see Rollup.affairCut), after rolling them up
+    this.rollup = new Rollup(db);
+    this.deleteAffairs = db.prepare(`DELETE FROM affairs WHERE id < ?`);
+    this.deleteOffenders = db.prepare(`DELETE FROM offenders WHERE ${OFFENDERS_GONE}`);
     this.batchTx = this.guarded(
       db.transaction((d: readonly Detection[], c: BatchContext, at: PositionAt | undefined) => {
         const r = recorder.batch(d, c, at);
@@ -117,7 +114,7 @@ export class ModuleDb {
     // an operator's unban: the offender is no longer banned (its window was emptied by the ban)
     this.unbanTx = this.guarded(
       db.transaction((entry: string) => {
-        const rows = this.bans.remove(entry);
+        const rows = this.bans.remove(entry, this.clock());
         const o = this.offenders.cached(entry);
         if (o !== undefined && rows.some((b) => b.id === o.banId)) {
           this.offenders.willChange(o);
@@ -258,12 +255,17 @@ export class ModuleDb {
     const r = { ...DEFAULT_RETENTION, ...retention };
     // offenders are deleted by their rows' last_seen, and dropped from memory: the rows must be current
     this.compact();
-    const result = this.db.transaction(() => ({
-      ended: this.bans.expireDue(now),
-      affairsDeleted: this.deleteAffairs.run(now - r.affairsMs).changes,
-      offendersDeleted: this.deleteOffenders.run(now - r.offendersMs).changes,
-      bansDeleted: this.bans.deleteEnded(now - r.offendersMs),
-    }))();
+    // what goes is first added to the hourly rollups (history for reports), in the same transaction
+    const result = this.db.transaction(() => {
+      const ended = this.bans.expireDue(now);
+      const cut = this.rollup.affairCut(now - r.affairsMs);
+      this.rollup.affairsBelow(cut);
+      const affairsDeleted = this.deleteAffairs.run(cut).changes;
+      this.rollup.offendersBefore(now - r.offendersMs);
+      const offendersDeleted = this.deleteOffenders.run(now - r.offendersMs).changes;
+      this.rollup.bansBefore(now - r.offendersMs);
+      return { ended, affairsDeleted, offendersDeleted, bansDeleted: this.bans.deleteEnded(now - r.offendersMs) };
+    })();
     // deleted offenders must not live on in memory: the cache horizon is never longer than the table's
     const evicted = this.offenders.evictIdle(now - Math.min(r.idleMs, r.offendersMs));
     return { ...result, evicted };

@@ -3,7 +3,7 @@
 // /etc/bash_completion.d/watcherctl
 import { UsageError, EXIT } from './common.js';
 
-export const CTL_COMMANDS = ['status', 'list', 'show', 'ban', 'unban', 'whitelist', 'inject', 'reload', 'expire', 'trace', 'dynload', 'match', 'completion', 'help'] as const;
+export const CTL_COMMANDS = ['status', 'list', 'show', 'ban', 'unban', 'whitelist', 'inject', 'reload', 'expire', 'trace', 'dynload', 'report', 'stats', 'match', 'completion', 'help'] as const;
 
 const COMMON = '--json --help --config-dir --state-dir --run-dir --socket';
 
@@ -28,7 +28,11 @@ _watcherctl() {
     --for) COMPREPLY=( $(compgen -W "10m 1h 6h 1d 7d 30d" -- "$cur") ); return 0 ;;
     --actor) COMPREPLY=( $(compgen -W "supervisor fw-writer master-load expirer module:LG module:MX module:MB module:WB" -- "$cur") ); return 0 ;;
     --format) COMPREPLY=( $(compgen -W "syslog access weberror journal auto" -- "$cur") ); return 0 ;;
-    --comment|--limit) return 0 ;;
+    --comment|--limit|--vhost|--from|--to) return 0 ;;
+    --by) COMPREPLY=( $(compgen -W "hour day month" -- "$cur") ); return 0 ;;
+    --tz) COMPREPLY=( $(compgen -W "utc local" -- "$cur") ); return 0 ;;
+    --html) COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
+    --out) COMPREPLY=( $(compgen -d -- "$cur") ); return 0 ;;
   esac
   case "$cmd" in
     "") COMPREPLY=( $(compgen -W "${CTL_COMMANDS.join(' ')} ${COMMON}" -- "$cur") ) ;;
@@ -45,6 +49,8 @@ _watcherctl() {
     inject|match) COMPREPLY=( $(compgen -W "LG MX MB WB --module --format --missed - ${COMMON}" -- "$cur") ) ;;
     trace) COMPREPLY=( $(compgen -W "--actor ${COMMON}" -- "$cur") ) ;;
     dynload) COMPREPLY=( $(compgen -W "status ${COMMON}" -- "$cur") ) ;;
+    report) COMPREPLY=( $(compgen -W "--html --out --module --vhost ${COMMON}" -- "$cur") ) ;;
+    stats) COMPREPLY=( $(compgen -W "--module --from --to --by --csv --tz --vhost ${COMMON}" -- "$cur") ) ;;
     completion) COMPREPLY=( $(compgen -W "bash" -- "$cur") ) ;;
   esac
   return 0

@@ -68,6 +68,14 @@ COMMANDS
         Run dynloader NAME (all enabled ones without NAME) now; status shows each loader's last
         attempt, last success, entries, age, next run and last error.
 
+    report [--html FILE | --out DIR] [--module M] [--vhost V] [--json]
+        Firewall state, load pool, module databases, top offenders and rules, bans over the last
+        day and week: as text, JSON or a self-contained HTML page with charts (report --help).
+
+    stats --module M [--from D] [--to D] [--by hour|day|month] [--csv] [--tz utc|local] [--vhost V]
+        Per period: affairs by event kind, new offenders, bans, unbans, expiries, DNS classes;
+        the CSV loads into a spreadsheet as is (stats --help).
+
     match --module M [--json] [--missed] [--format F] FILE|-
         Run one module's rules over a log file offline (see watcherctl match --help).
 
@@ -115,5 +123,7 @@ EXAMPLES
     watcherctl trace --actor module:LG
     watcherctl dynload spamhaus-drop; watcherctl dynload status
     watcherctl match --module LG /var/log/auth.log
+    watcherctl report --html /tmp/watcher-report.html
+    watcherctl stats --module LG --from 2026-11-01 --to 2026-11-30 --by day --csv > lg.csv
     watcherctl completion bash > /etc/bash_completion.d/watcherctl
 `;
