@@ -28,6 +28,7 @@ OPTIONS
   --backend NAME     auto | ipset | nftables | dry-run
   --netns NAME       manage the firewall of this network namespace (ip netns name)
   --log-level LEVEL  error | warn | info | debug | trace
+  --log-dir DIR      log files per module go here ("" = stderr only)
   --json             machine-readable output (status)
   -h, --help         this text; with a verb, that verb's page
 
@@ -59,7 +60,7 @@ export const VERB_HELP: Record<string, string> = {
 
 OPTIONS
 ${COMMON}
-  --backend NAME, --netns NAME, --log-level LEVEL
+  --backend NAME, --netns NAME, --log-level LEVEL, --log-dir DIR
 
 EXAMPLES
   watcher run --state-dir ./state --config-dir ./state/watcher.d   # what npm start runs

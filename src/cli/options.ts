@@ -13,6 +13,7 @@ export const commonOptions = {
   backend: { type: 'string' },
   netns: { type: 'string' },
   'log-level': { type: 'string' },
+  'log-dir': { type: 'string' },
   json: { type: 'boolean' },
   flush: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -36,6 +37,8 @@ export function loadOptionsOf(flags: Flags): LoadOptions {
     if (!flags.socket) o.control = { socket: path.join(o.run_dir, 'watcher.sock') };
   }
   if (flags.socket) o.control = { socket: path.resolve(flags.socket) };
+  // an empty --log-dir means stderr only
+  if (flags['log-dir'] !== undefined) o.log_dir = flags['log-dir'] === '' ? '' : path.resolve(flags['log-dir']);
   if (flags['log-level']) o.log_level = flags['log-level'] as ConfigOverrides['log_level'];
   if (flags.backend || flags.netns !== undefined) {
     o.firewall = {
