@@ -96,7 +96,7 @@ export class ModuleDb {
     // affairs go in id (arrival) order up to the first one still young enough: no time index on the hot
     // path, and a late line with an old time just waits for its neighbours
     this.deleteAffairs = db.prepare(
-      `DELETE FROM affairs WHERE id < coalesce((SELECT id FROM affairs WHERE time >= ? ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM affairs))`,
+      `DELETE FROM affair_rows WHERE id < coalesce((SELECT id FROM affair_rows WHERE time >= ? ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM affair_rows))`,
     );
     this.deleteOffenders = db.prepare(
       `DELETE FROM offenders WHERE last_seen < ? AND (ban_id IS NULL OR NOT EXISTS

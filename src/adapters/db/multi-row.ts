@@ -36,8 +36,8 @@ export class MultiRowWriter {
     return this.filled / this.columns;
   }
 
-  /** Adds one row of seven values (the statement must have seven columns). */
-  add7(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown): void {
+  /** Adds one row of five values (the statement must have five columns). */
+  add5(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): void {
     const x = this.full.args;
     let p = this.filled;
     x[p++] = a;
@@ -45,8 +45,6 @@ export class MultiRowWriter {
     x[p++] = c;
     x[p++] = d;
     x[p++] = e;
-    x[p++] = f;
-    x[p++] = g;
     this.advance(p);
   }
 
