@@ -82,14 +82,14 @@ export class AffairRecorder {
           fresh = true;
         }
       }
-      const v = applyAffair(o, o.value, time, d.weight, ctx, classOf?.(o.ip));
+      // the text: the whitelist check parses it only when the whitelist changed (the offender remembers)
+      const v = applyAffair(o, o.ip, time, d.weight, ctx, classOf?.(o.ip));
       if (v === IGNORED) {
         out.ignored++;
         continue;
       }
       if (fresh) this.offenders.adopt(o);
-      const value = o.value;
-      this.affairs.add5(value.family === 4 ? value.v4 : o.ip, time, this.kinds.id(d.rule, d.event, d.weight), d.user ?? null, d.vhost ?? null);
+      this.affairs.add5(o.family === 4 ? o.v4 : o.ip, time, this.kinds.id(d.rule, d.event, d.weight), d.user ?? null, d.vhost ?? null);
       out.recorded++;
       if (time < o.firstSeen) o.firstSeen = time;
       if (time > o.lastSeen) o.lastSeen = time;
@@ -114,7 +114,7 @@ export class AffairRecorder {
     if (o === undefined) return [];
     const bans: BanRow[] = [];
     this.offenders.willChange(o);
-    const v = applyDnsClass(o, o.value, cls, ctx);
+    const v = applyDnsClass(o, o.ip, cls, ctx);
     if (v.action === 'ban') this.ban(o, v, null, ctx, bans);
     this.offenders.changed(o);
     return bans;
@@ -123,16 +123,15 @@ export class AffairRecorder {
   // Writes the pending ban the policy decided (and maybe its subnet's). A still-current earlier ban of the
   // address can only be the offender's latest one: that one is superseded.
   private ban(o: Offender, d: BanDecision, rule: string | null, ctx: PolicyContext, bans: BanRow[]): void {
-    const value = o.value;
     const sub = ctx.policy.subnet;
-    const subnet = sub ? subnetOf(value, sub) : null;
-    const ban = this.bans.add({ entry: o.ip, family: value.family, since: d.since, until: d.until, reason: d.reason, rule, subnet }, o.banId);
+    const subnet = sub ? subnetOf(o.value, sub) : null;
+    const ban = this.bans.add({ entry: o.ip, family: o.family, since: d.since, until: d.until, reason: d.reason, rule, subnet }, o.banId);
     o.banId = ban.id;
     bans.push(ban);
     if (sub && subnet) {
       const s = decideSubnet(this.bans.subnetFacts(subnet, ctx.now - sub.windowMs), ctx.policy, ctx.whitelist, ctx.now);
       if (s.action === 'ban') {
-        bans.push(this.bans.addSubnet({ entry: s.cidr, family: value.family, since: s.since, until: s.until, reason: s.reason, rule: null, subnet: null }));
+        bans.push(this.bans.addSubnet({ entry: s.cidr, family: o.family, since: s.since, until: s.until, reason: s.reason, rule: null, subnet: null }));
       }
     }
   }

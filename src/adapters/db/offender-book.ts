@@ -43,16 +43,28 @@ export class Offender implements LiveOffender {
   savedIn = 0;
 
   readonly family: 4 | 6;
+  /** IPv4: the address as a number (what its affair rows store); IPv6: 0 */
+  readonly v4: number;
+  // IPv6 only. An IPv4 offender keeps no parsed object: one object (and its own hidden class, when it
+  // came from a spread) less per offender; the rare paths that need one rebuild it (see value)
+  private readonly v6: IpValue | null;
 
-  /** `value` is the address parsed, kept so a known offender's lines need no parsing. */
+  /** `ip` is the canonical text of `value`, a single address. */
   constructor(
     readonly ip: string,
-    readonly value: IpValue,
+    value: IpValue,
     time: number,
   ) {
     this.family = value.family;
+    this.v4 = value.family === 4 ? value.v4 : 0;
+    this.v6 = value.family === 6 ? { family: 6, v6: value.v6, prefix: value.prefix, normalised: false } : null;
     this.firstSeen = time;
     this.lastSeen = time;
+  }
+
+  /** The address parsed, for the rare paths (a ban's subnet); an IPv4 one is built on each call. */
+  get value(): IpValue {
+    return this.v6 ?? { family: 4, v4: this.v4, prefix: 32, normalised: false };
   }
 
   record(): OffenderRecord {
@@ -281,7 +293,10 @@ export class OffenderBook {
     }
     const view = this.logView;
     let off = 0;
-    for (const o of list) off = encodeState(view, off, o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
+    for (const o of list) {
+      off = encodeState(view, off, o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
+      trimWindow(o);
+    }
     this.appendLog.run(Buffer.from(this.logBuf, 0, off));
     this.wrote = 'log';
     this.wroteBytes = off;
@@ -297,7 +312,10 @@ export class OffenderBook {
     const list = this.logged.slice();
     for (const o of this.behind) if (!o.logged) list.push(o);
     list.sort(byIp);
-    for (const o of list) this.addRow(o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
+    for (const o of list) {
+      this.addRow(o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
+      trimWindow(o);
+    }
     this.upsert.finish();
     if (this.logBytes > 0) this.clearLog.run();
     this.saveMark.run();
@@ -402,6 +420,13 @@ export class OffenderBook {
     }
     this.upsert.add8(ip, family, blob, dnsClass, firstSeen, lastSeen, bans, banId);
   }
+}
+
+// A window grown by push keeps room for 16 more numbers (V8's growth step), ~150 bytes per offender,
+// while most offenders never see another affair: when its state is written, a copy exactly as long
+// replaces it (same values: a rollback is unaffected). Once a second at most per offender, not per line.
+function trimWindow(o: Offender): void {
+  o.window = o.window.slice();
 }
 
 function byIp(a: { ip: string }, b: { ip: string }): number {
