@@ -1,19 +1,19 @@
-// A hash table from uint32 keys (IPv4 addresses) to non-negative int32 values (slots), in two typed
-// arrays with linear probing: no object per entry and no string to hash or compare per lookup. Pure.
+// A hash table from uint32 keys (IPv4 addresses) to non-negative int32 values (slots), in one typed
+// array of [key, value] pairs with linear probing: no object per entry, no string to hash or compare
+// per lookup, and a probe touches one cache line for both key and value. Pure.
 
 const EMPTY = -1;
 
 export class U32Table {
-  private keys: Uint32Array;
-  private vals: Int32Array;
+  // cells[2i] = key | 0, cells[2i + 1] = value or EMPTY
+  private cells: Int32Array;
   private mask: number;
   private count = 0;
 
   constructor(capacity = 1024) {
     let cap = 16;
     while (cap < capacity * 2) cap <<= 1;
-    this.keys = new Uint32Array(cap);
-    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.cells = new Int32Array(cap * 2).fill(EMPTY);
     this.mask = cap - 1;
   }
 
@@ -23,31 +23,31 @@ export class U32Table {
 
   /** The value of `key`, or -1. */
   get(key: number): number {
-    const keys = this.keys;
-    const vals = this.vals;
+    const cells = this.cells;
     const mask = this.mask;
-    for (let i = hash(key) & mask; ; i = (i + 1) & mask) {
-      const v = vals[i]!;
-      if (v === EMPTY || keys[i] === key) return v;
+    const k = key | 0;
+    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+      const v = cells[2 * i + 1]!;
+      if (v === EMPTY || cells[2 * i] === k) return v;
     }
   }
 
   /** Sets `key` to `value` (>= 0). */
   set(key: number, value: number): void {
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    const keys = this.keys;
-    const vals = this.vals;
+    if ((this.count + 1) * 4 > this.cells.length) this.grow();
+    const cells = this.cells;
     const mask = this.mask;
-    for (let i = hash(key) & mask; ; i = (i + 1) & mask) {
-      const v = vals[i]!;
+    const k = key | 0;
+    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+      const v = cells[2 * i + 1]!;
       if (v === EMPTY) {
-        keys[i] = key;
-        vals[i] = value;
+        cells[2 * i] = k;
+        cells[2 * i + 1] = value;
         this.count++;
         return;
       }
-      if (keys[i] === key) {
-        vals[i] = value;
+      if (cells[2 * i] === k) {
+        cells[2 * i + 1] = value;
         return;
       }
     }
@@ -55,65 +55,60 @@ export class U32Table {
 
   /** Removes `key`; returns its value or -1. Backward-shift deletion: no tombstones, probes stay short. */
   delete(key: number): number {
-    const keys = this.keys;
-    const vals = this.vals;
+    const cells = this.cells;
     const mask = this.mask;
-    let i = hash(key) & mask;
+    const k = key | 0;
+    let i = hash(k) & mask;
     for (; ; i = (i + 1) & mask) {
-      const v = vals[i]!;
+      const v = cells[2 * i + 1]!;
       if (v === EMPTY) return EMPTY;
-      if (keys[i] === key) break;
+      if (cells[2 * i] === k) break;
     }
-    const removed = vals[i]!;
+    const removed = cells[2 * i + 1]!;
     // move later members of the probe run back into the hole when their home is at or before it
-    for (let j = (i + 1) & mask; vals[j] !== EMPTY; j = (j + 1) & mask) {
-      const home = hash(keys[j]!) & mask;
+    for (let j = (i + 1) & mask; cells[2 * j + 1] !== EMPTY; j = (j + 1) & mask) {
+      const home = hash(cells[2 * j]!) & mask;
       if (((j - home) & mask) >= ((j - i) & mask)) {
-        keys[i] = keys[j]!;
-        vals[i] = vals[j]!;
+        cells[2 * i] = cells[2 * j]!;
+        cells[2 * i + 1] = cells[2 * j + 1]!;
         i = j;
       }
     }
-    vals[i] = EMPTY;
+    cells[2 * i + 1] = EMPTY;
     this.count--;
     return removed;
   }
 
-  /** Calls fn for every entry; fn must not change the table. */
+  /** Calls fn for every entry (key as uint32); fn must not change the table. */
   forEach(fn: (key: number, value: number) => void): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    for (let i = 0; i < vals.length; i++) if (vals[i] !== EMPTY) fn(keys[i]!, vals[i]!);
+    const cells = this.cells;
+    for (let i = 0; i < cells.length; i += 2) if (cells[i + 1] !== EMPTY) fn(cells[i]! >>> 0, cells[i + 1]!);
   }
 
   /** Keeps only the entries for which keep(key, value) is true; returns how many were dropped. */
   filter(keep: (key: number, value: number) => boolean): number {
-    const oldKeys = this.keys;
-    const oldVals = this.vals;
+    const old = this.cells;
     const before = this.count;
-    this.keys = new Uint32Array(oldKeys.length);
-    this.vals = new Int32Array(oldVals.length).fill(EMPTY);
+    this.cells = new Int32Array(old.length).fill(EMPTY);
     this.count = 0;
-    for (let i = 0; i < oldVals.length; i++) {
-      const v = oldVals[i]!;
-      if (v !== EMPTY && keep(oldKeys[i]!, v)) this.set(oldKeys[i]!, v);
+    for (let i = 0; i < old.length; i += 2) {
+      const v = old[i + 1]!;
+      if (v !== EMPTY && keep(old[i]! >>> 0, v)) this.set(old[i]!, v);
     }
     return before - this.count;
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldVals = this.vals;
-    this.keys = new Uint32Array(oldKeys.length * 2);
-    this.vals = new Int32Array(oldVals.length * 2).fill(EMPTY);
-    this.mask = this.keys.length - 1;
+    const old = this.cells;
+    this.cells = new Int32Array(old.length * 2).fill(EMPTY);
+    this.mask = this.cells.length / 2 - 1;
     this.count = 0;
-    for (let i = 0; i < oldVals.length; i++) if (oldVals[i] !== EMPTY) this.set(oldKeys[i]!, oldVals[i]!);
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== EMPTY) this.set(old[i]!, old[i + 1]!);
   }
 }
 
 // Fibonacci hashing, folded so the low bits (the ones masked) depend on every key bit.
 function hash(key: number): number {
   const h = Math.imul(key, 0x9e3779b1);
-  return (h ^ (h >>> 15)) >>> 0;
+  return h ^ (h >>> 15);
 }

@@ -9,6 +9,7 @@ import { fromPairs, type WindowPairs } from '../../core/policy/affair-window.js'
 import { DNS_CLASSES, isDnsClass, type DnsClass } from '../../core/policy/dns-class.js';
 import type { LiveOffender, OffenderState } from '../../core/policy/offender.js';
 import { MultiRowWriter } from './multi-row.js';
+import { OffenderIndex } from './offender-index.js';
 import { decodeStates, encodeState, stateBytes, type LoggedState } from './offender-log.js';
 import { decodeWindow, encodeWindowInto } from './window-codec.js';
 
@@ -101,7 +102,7 @@ const FRESH = 0;
 const SAVED = 1;
 
 export class OffenderBook {
-  private readonly cache = new Map<string, Offender>();
+  private readonly cache = new OffenderIndex<Offender>();
   // offenders with `behind` / `logged` set (a rollback may leave stale entries in `behind`, filtered then)
   private behind: Offender[] = [];
   private logged: Offender[] = [];
@@ -227,7 +228,7 @@ export class OffenderBook {
     o.bannedUntil = current ? (r.ban_until ?? Number.POSITIVE_INFINITY) : null;
     o.lastSeen = r.last_seen;
     o.banId = r.ban_id;
-    this.cache.set(ip, o);
+    this.cache.add(o);
     return o;
   }
 
@@ -268,7 +269,7 @@ export class OffenderBook {
     }
     this.undoNums[this.undoUsed++] = FRESH;
     this.undoRefs[this.undoCount++] = o;
-    this.cache.set(o.ip, o);
+    this.cache.add(o);
   }
 
   /** `o` changed (inside a transaction): its state is behind until the next appendToLog() or compact(). */
@@ -352,7 +353,7 @@ export class OffenderBook {
     for (let k = 0; k < this.undoCount; k++) {
       const o = this.undoRefs[k]!;
       if (u[p++] === FRESH) {
-        this.cache.delete(o.ip);
+        this.cache.delete(o);
         o.behind = false;
         continue;
       }
@@ -378,12 +379,12 @@ export class OffenderBook {
   /** Drops from memory the offenders not seen since `before` whose rows are current. Returns how many. */
   evictIdle(before: number): number {
     let n = 0;
-    for (const [ip, o] of this.cache) {
+    this.cache.forEach((o) => {
       if (o.lastSeen < before && !o.behind && !o.logged) {
-        this.cache.delete(ip);
+        this.cache.delete(o);
         n++;
       }
-    }
+    });
     return n;
   }
 
