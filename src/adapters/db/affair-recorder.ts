@@ -82,8 +82,8 @@ export class AffairRecorder {
           fresh = true;
         }
       }
-      // the text: the whitelist check parses it only when the whitelist changed (the offender remembers)
-      const v = applyAffair(o, o.ip, time, d.weight, ctx, classOf?.(o.ip));
+      // the whitelist is asked once per offender and whitelist (the offender remembers the answer)
+      const v = applyAffair(o, o.checkedAgainst === ctx.whitelist ? o.ip : o.value, time, d.weight, ctx, classOf?.(o.ip));
       if (v === IGNORED) {
         out.ignored++;
         continue;
@@ -114,7 +114,7 @@ export class AffairRecorder {
     if (o === undefined) return [];
     const bans: BanRow[] = [];
     this.offenders.willChange(o);
-    const v = applyDnsClass(o, o.ip, cls, ctx);
+    const v = applyDnsClass(o, o.value, cls, ctx);
     if (v.action === 'ban') this.ban(o, v, null, ctx, bans);
     this.offenders.changed(o);
     return bans;

@@ -296,7 +296,6 @@ export class OffenderBook {
     let off = 0;
     for (const o of list) {
       off = encodeState(view, off, o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
-      trimWindow(o);
     }
     this.appendLog.run(Buffer.from(this.logBuf, 0, off));
     this.wrote = 'log';
@@ -313,10 +312,7 @@ export class OffenderBook {
     const list = this.logged.slice();
     for (const o of this.behind) if (!o.logged) list.push(o);
     list.sort(byIp);
-    for (const o of list) {
-      this.addRow(o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
-      trimWindow(o);
-    }
+    for (const o of list) this.addRow(o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
     this.upsert.finish();
     if (this.logBytes > 0) this.clearLog.run();
     this.saveMark.run();
@@ -421,13 +417,6 @@ export class OffenderBook {
     }
     this.upsert.add8(ip, family, blob, dnsClass, firstSeen, lastSeen, bans, banId);
   }
-}
-
-// A window grown by push keeps room for 16 more numbers (V8's growth step), ~150 bytes per offender,
-// while most offenders never see another affair: when its state is written, a copy exactly as long
-// replaces it (same values: a rollback is unaffected). Once a second at most per offender, not per line.
-function trimWindow(o: Offender): void {
-  o.window = o.window.slice();
 }
 
 function byIp(a: { ip: string }, b: { ip: string }): number {
