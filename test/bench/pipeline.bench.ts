@@ -7,8 +7,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LineSplitter } from '../../src/core/lines/splitter.js';
 import { compileRules, loadModuleRules } from '../../src/core/rules/index.js';
-import { detectBatch, type Detector } from '../../src/core/module/detect.js';
-import { lineParser } from '../../src/core/module/line-parser.js';
+import { detectLines, ParsedBatches, type Detector } from '../../src/core/module/detect.js';
+import { lineParser, parserKind } from '../../src/core/module/line-parser.js';
 import { FloodCounter } from '../../src/core/module/flood.js';
 import { ModuleDb } from '../../src/adapters/db/module-db.js';
 import { AddressMatcher, aggregate } from '../../src/core/aggregate.js';
@@ -107,10 +107,12 @@ export function runPipeline(file: string, modules: ModuleName[], format: 'syslog
       ...(m === 'WB' ? { flood: new FloodCounter(300, 10_000) } : {}),
       floodWeight: 5,
     };
-    return { m, detector, parse: lineParser(m, format), db: ModuleDb.open(path.join(dir, `${m}.sqlite`), m), stats: { lines: 0, matched: 0 } };
+    return { m, detector, parse: lineParser(m, format), kind: parserKind(m, format), db: ModuleDb.open(path.join(dir, `${m}.sqlite`), m), stats: { lines: 0, matched: 0 } };
   });
   const ctx = { year: 2026, nowMs: Date.UTC(2026, 10, 22, 12), tzOffsetMinutes: 0 };
   const splitter = new LineSplitter();
+  // as the daemon's fan-out: modules reading the same batch with the same kind of parser parse it once
+  const parsed = new ParsedBatches();
   const buf = Buffer.allocUnsafe(256 * 1024);
   const fd = openSync(file, 'r');
   let lines = 0;
@@ -126,7 +128,7 @@ export function runPipeline(file: string, modules: ModuleName[], format: 'syslog
     lines += batch.length;
     for (const mod of mods) {
       const out: Detection[] = [];
-      detectBatch(mod.detector, batch, mod.parse, ctx, ctx.nowMs, out, mod.stats);
+      detectLines(mod.detector, parsed.get(batch, mod.kind, mod.parse, ctx), ctx.nowMs, out, mod.stats);
       if (out.length === 0) continue;
       detections += out.length;
       const r = mod.db.recordBatch(out, { policy, whitelist, now: ctx.nowMs });
