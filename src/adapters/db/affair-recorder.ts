@@ -97,6 +97,7 @@ export class AffairRecorder {
       this.offenders.changed(o);
     }
     this.affairs.finish();
+    this.bans.flush();
     if (at) this.positions.save(at.key, at.position);
     return out;
   }
@@ -105,6 +106,7 @@ export class AffairRecorder {
   rolledBack(): void {
     this.affairs.reset();
     this.kinds.forget();
+    this.bans.rolledBack();
   }
 
   reclassify(text: string, cls: DnsClass, ctx: PolicyContext): BanRow[] {
@@ -117,6 +119,7 @@ export class AffairRecorder {
     const v = applyDnsClass(o, o.value, cls, ctx);
     if (v.action === 'ban') this.ban(o, v, null, ctx, bans);
     this.offenders.changed(o);
+    this.bans.flush();
     return bans;
   }
 

@@ -20,6 +20,7 @@ export class MultiRowWriter {
   /**
    * `head` is the statement up to and including VALUES, `tail` what follows the rows (e.g. an upsert
    * clause). `afterRun` is called after each statement ran (its bound values may be reused then).
+   * `row` is one row's values, `columns` placeholders (default: only placeholders; may hold literals).
    */
   constructor(
     private readonly db: Database.Database,
@@ -27,6 +28,7 @@ export class MultiRowWriter {
     private readonly columns: number,
     private readonly tail = '',
     private readonly afterRun: () => void = () => {},
+    private readonly row = `(${new Array<string>(columns).fill('?').join(', ')})`,
   ) {
     this.full = this.chunk(ROWS);
   }
@@ -95,8 +97,7 @@ export class MultiRowWriter {
   }
 
   private chunk(rows: number): Chunk {
-    const one = `(${new Array<string>(this.columns).fill('?').join(', ')})`;
-    const stmt = this.db.prepare<unknown[]>(`${this.head} ${new Array<string>(rows).fill(one).join(', ')} ${this.tail}`);
+    const stmt = this.db.prepare<unknown[]>(`${this.head} ${new Array<string>(rows).fill(this.row).join(', ')} ${this.tail}`);
     const c = { stmt, args: new Array<unknown>(rows * this.columns) };
     if (rows < ROWS) this.smaller.set(rows, c);
     return c;
