@@ -27,7 +27,7 @@ export class BanTable {
   private readonly supersedeId;
   // new rows are gathered and written 64 at a time (ids assigned here, from the table's max at the
   // first ban of a transaction); written before any other statement touches the table: flush()
-  private readonly insert: MultiRowWriter;
+  private insertWriter: MultiRowWriter | undefined;
   private readonly maxId;
   private nextId = 0;
   private readonly byId;
@@ -43,17 +43,9 @@ export class BanTable {
   private readonly removeEntry;
   private readonly deleteOld;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.supersede = db.prepare<[string]>(`UPDATE bans SET state = 'expired' WHERE ip_or_cidr = ? AND ${CIDR} AND ${CURRENT}`);
     this.supersedeId = db.prepare<[number]>(`UPDATE bans SET state = 'expired' WHERE id = ? AND ${CURRENT}`);
-    this.insert = new MultiRowWriter(
-      db,
-      'INSERT INTO bans (id, ip_or_cidr, family, since, until, state, reason, rule, subnet) VALUES',
-      8,
-      '',
-      () => {},
-      `(?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-    );
     this.maxId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM bans').pluck();
     this.byId = db.prepare<[number], BanRecord>('SELECT * FROM bans WHERE id = ?');
     this.countSubnet = db
@@ -93,14 +85,14 @@ export class BanTable {
    * of others reads the table: the offender log's watermark). Every method here flushes first.
    */
   flush(): void {
-    if (this.insert.pending > 0) this.insert.finish();
+    if (this.insertWriter !== undefined && this.insertWriter.pending > 0) this.insertWriter.finish();
     // read again at the next ban: whatever else writes the table in between is seen
     this.nextId = 0;
   }
 
   /** The transaction rolled back: the rows gathered for it are dropped. */
   rolledBack(): void {
-    this.insert.reset();
+    this.insertWriter?.reset();
     this.nextId = 0;
   }
 
@@ -114,8 +106,21 @@ export class BanTable {
   private insertRow(b: NewBan): BanRow {
     if (this.nextId === 0) this.nextId = this.maxId.get()! + 1;
     const id = this.nextId++;
-    this.insert.add8(id, b.entry, b.family, b.since, b.until, b.reason, b.rule, b.subnet);
+    this.writer().add8(id, b.entry, b.family, b.since, b.until, b.reason, b.rule, b.subnet);
     return { id, entry: b.entry, family: b.family, since: b.since, until: b.until, state: 'pending', reason: b.reason, rule: b.rule };
+  }
+
+  // prepared at the first ban: an idle module keeps no 64-row statement
+  private writer(): MultiRowWriter {
+    this.insertWriter ??= new MultiRowWriter(
+      this.db,
+      'INSERT INTO bans (id, ip_or_cidr, family, since, until, state, reason, rule, subnet) VALUES',
+      8,
+      '',
+      () => {},
+      `(?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+    );
+    return this.insertWriter;
   }
 
   get(id: number): BanRow | undefined {

@@ -14,7 +14,7 @@ export interface Indexed {
 const scratch = new Uint32Array(2);
 
 export class OffenderIndex<T extends Indexed> {
-  private readonly v4 = new U32Table(4096);
+  private readonly v4 = new U32Table(256);
   private readonly slots: (T | undefined)[] = [];
   private readonly free: number[] = [];
   private readonly other = new Map<string, T>();
