@@ -15,8 +15,8 @@ import type { LineSink } from '../sources/source.js';
 import type { Position } from '../sources/position.js';
 import { parseJournalJson, type LogLine, type ParseContext } from '../../src/core/logline/index.js';
 import type { Detection } from '../../src/core/logline/types.js';
-import { detectBatch, type DetectStats } from '../../src/core/module/detect.js';
-import { lineParser, refineWeb } from '../../src/core/module/line-parser.js';
+import { detectLines, ParsedBatches, type DetectStats } from '../../src/core/module/detect.js';
+import { lineParser, parserKind, refineWeb } from '../../src/core/module/line-parser.js';
 import { traceBatch } from '../../src/core/module/trace.js';
 import type { ModuleEvent } from '../../machines/module.js';
 import type { ModuleRuntime } from './runtime.js';
@@ -25,10 +25,12 @@ import type { ModuleRuntime } from './runtime.js';
 export interface SharedReaders {
   lines: Fanout<LineSink>;
   records: Fanout<RecordSink>;
+  /** a fanned-out batch's headers, parsed by the first module to read it, for the others */
+  parsed: ParsedBatches;
 }
 
 export function sharedReaders(): SharedReaders {
-  return { lines: new Fanout<LineSink>(lineBroadcast), records: new Fanout<RecordSink>(recordBroadcast) };
+  return { lines: new Fanout<LineSink>(lineBroadcast), records: new Fanout<RecordSink>(recordBroadcast), parsed: new ParsedBatches() };
 }
 
 /** Per-module pipeline counters, for status and metrics. */
@@ -67,12 +69,13 @@ export function pipelineLogic(readers: SharedReaders, statsOut: (s: PipelineStat
     const open: Closable[] = [];
     let stopped = false;
 
-    const handle = <T>(items: readonly T[], parse: (item: T, ctx: ParseContext) => LogLine | null) => {
+    // kind: parserKind of parse; modules whose parsers share a kind parse a fanned-out batch once
+    const handle = <T>(items: readonly T[], kind: string, parse: (item: T, ctx: ParseContext) => LogLine | null) => {
       if (stopped) return;
       const now = Date.now();
       const out: Detection[] = [];
       const ctx = parseContext(now);
-      detectBatch(rt.detector, items, parse, ctx, now, out, stats);
+      detectLines(rt.detector, readers.parsed.get(items, kind, parse, ctx), now, out, stats);
       // extended detection tracing: one level check per batch, nothing more when not tracing
       if (rt.log.isLevelEnabled('trace')) for (const t of traceBatch(rt.detector, items, parse, ctx, out, traceText)) rt.log.log('trace', t);
       // Lines that match nothing never reach the module's mailbox.
@@ -80,8 +83,9 @@ export function pipelineLogic(readers: SharedReaders, statsOut: (s: PipelineStat
     };
     const lineSink = (format: 'syslog' | 'access' | 'weberror' | 'auto'): LineSink => {
       const parse = lineParser(rt.module, format);
+      const kind = parserKind(rt.module, format);
       return {
-        onLines: (lines) => handle(lines, parse),
+        onLines: (lines) => handle(lines, kind, parse),
         onNotice: (msg) => rt.log.info(msg),
         onError: (err) => sendBack({ type: 'pipeline.failed', error: err.message }),
       };
@@ -117,7 +121,7 @@ export function pipelineLogic(readers: SharedReaders, statsOut: (s: PipelineStat
             const parse = (r: JournalRecord, ctx: ParseContext) =>
               rt.module === 'WB' ? refineWeb(parseJournalJson(r), ctx) : parseJournalJson(r);
             const sink: RecordSink = {
-              onRecords: (records) => handle(records, parse),
+              onRecords: (records) => handle(records, rt.module === 'WB' ? 'web-journal' : 'journal', parse),
               onNotice: (msg) => rt.log.info(msg),
               onError: (err) => sendBack({ type: 'pipeline.failed', error: err.message }),
             };
@@ -156,8 +160,9 @@ export function pipelineLogic(readers: SharedReaders, statsOut: (s: PipelineStat
     flushTimer.unref();
 
     const injectParse = lineParser(rt.module, defaultFormat);
+    const injectKind = parserKind(rt.module, defaultFormat);
     receive((ev) => {
-      if (ev.type === 'lines.injected') handle(ev.lines, injectParse);
+      if (ev.type === 'lines.injected') handle(ev.lines, injectKind, injectParse);
     });
 
     return () => {

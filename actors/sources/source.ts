@@ -13,7 +13,8 @@ export interface SourceEvents {
  * Receives complete lines. One call per read chunk (not per line), in order. The batch counts as
  * handled when onLines returns: sources that persist a position save it right after, so a consumer
  * must finish with the lines (synchronously) before returning. Throwing fails the source and the
- * batch is not acknowledged (it is read again after a restart).
+ * batch is not acknowledged (it is read again after a restart). The array is handed over: the source
+ * never changes it afterwards (the modules sharing a fanned-out batch parse it once, by its identity).
  */
 export interface LineSink extends SourceEvents {
   onLines(lines: string[]): void;

@@ -3,6 +3,7 @@
 import test from 'ava';
 import { parseIp } from '../../src/core/ip.js';
 import type { LogLine } from '../../src/core/logline/types.js';
+import { parseAccessLog } from '../../src/core/logline/index.js';
 import { compilePattern, compileRules, MAX_MESSAGE, type Rule } from '../../src/core/rules/index.js';
 
 function rule(id: string, pattern: string, extra: Partial<Rule> = {}): Rule {
@@ -243,4 +244,23 @@ test('empty messages, non-ASCII first characters and unknown programs are handle
 test('compileRules throws with the rule location for a pattern the loader would have refused', (t) => {
   const e = t.throws(() => compileRules([rule('bad', '(a+)+ <IP>', { location: { file: 'x.yaml', line: 7 } })]));
   t.regex(e?.message ?? '', /rule bad: nested quantifier/);
+});
+
+test('every literal every match contains is a prefilter needle; optional and repeated text is not', (t) => {
+  const cases: [string, 'message' | 'access', string, string[]][] = [
+    ['"[A-Z]{1,16} /wp-login\\.php HTTP/[0-9.]{1,3}" 404 <*>', 'access', ' /wp-login.php HTTP/', ['" 404 ']],
+    ['x(?:abcd)?yyy <IP> (?:foo|barbaz) qqq', 'message', 'yyy ', [' qqq']],
+    ['pre <IP> (?:mid)+ end', 'message', ' end', []],
+  ];
+  for (const [pattern, source, needle, needles] of cases) {
+    const r = compilePattern(pattern, source);
+    if (!r.ok) return t.fail(r.errors.join('\n'));
+    t.is(r.pattern.needle, needle, pattern);
+    t.deepEqual(r.pattern.needles, needles, pattern);
+  }
+  // a line without one of the needles never reaches the regex, and is not matched
+  const rules = compileRules([rule('wp', '"[A-Z]{1,16} /wp-login\\.php HTTP/[0-9.]{1,3}" 404 <*>', { source: 'access', programs: ['*'] })]);
+  const line = (status: number) => parseAccessLog(`203.0.113.9 - - [22/Nov/2026:01:50:29 +0000] "GET /wp-login.php HTTP/1.1" ${status} 512 "-" "x"`)!;
+  t.like(rules.match(line(404)), { ip: '203.0.113.9', rule: 'wp' });
+  t.is(rules.match(line(200)), null);
 });

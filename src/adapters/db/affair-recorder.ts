@@ -2,6 +2,7 @@
 // memory, rows written behind) and pending bans (with subnet bans) as the pure policy decides; a late DNS
 // class re-evaluates its offender. Opens no transaction.
 import type Database from 'better-sqlite3';
+import { AffairKinds } from './affair-kinds.js';
 import { parseIp, type ParsedIp } from '../../core/ip.js';
 import type { Detection } from '../../core/logline/types.js';
 import type { DnsClass } from '../../core/policy/dns-class.js';
@@ -45,6 +46,7 @@ export function hostAddress(text: string): ParsedIp | undefined {
 
 export class AffairRecorder {
   private readonly affairs: MultiRowWriter;
+  private readonly kinds: AffairKinds;
 
   constructor(
     db: Database.Database,
@@ -52,7 +54,9 @@ export class AffairRecorder {
     private readonly bans: BanTable,
     private readonly positions: PositionTable,
   ) {
-    this.affairs = new MultiRowWriter(db, 'INSERT INTO affairs (ip, time, rule, event, weight, user, vhost) VALUES', 7);
+    // five small values per row (binding is most of an insert's cost): see migration 4 and the affairs view
+    this.affairs = new MultiRowWriter(db, 'INSERT INTO affair_rows (ip, time, kind, user, vhost) VALUES', 5);
+    this.kinds = new AffairKinds(db);
   }
 
   batch(detections: readonly Detection[], ctx: BatchContext, at: PositionAt | undefined): BatchResult {
@@ -78,13 +82,14 @@ export class AffairRecorder {
           fresh = true;
         }
       }
-      const v = applyAffair(o, o.value, time, d.weight, ctx, classOf?.(o.ip));
+      // the whitelist is asked once per offender and whitelist (the offender remembers the answer)
+      const v = applyAffair(o, o.checkedAgainst === ctx.whitelist ? o.ip : o.value, time, d.weight, ctx, classOf?.(o.ip));
       if (v === IGNORED) {
         out.ignored++;
         continue;
       }
       if (fresh) this.offenders.adopt(o);
-      this.affairs.add7(o.ip, time, d.rule, d.event, d.weight, d.user ?? null, d.vhost ?? null);
+      this.affairs.add5(o.family === 4 ? o.v4 : o.ip, time, this.kinds.id(d.rule, d.event, d.weight), d.user ?? null, d.vhost ?? null);
       out.recorded++;
       if (time < o.firstSeen) o.firstSeen = time;
       if (time > o.lastSeen) o.lastSeen = time;
@@ -92,6 +97,7 @@ export class AffairRecorder {
       this.offenders.changed(o);
     }
     this.affairs.finish();
+    this.bans.flush();
     if (at) this.positions.save(at.key, at.position);
     return out;
   }
@@ -99,6 +105,8 @@ export class AffairRecorder {
   /** The transaction rolled back: drop what was gathered for it (the offender book restores itself). */
   rolledBack(): void {
     this.affairs.reset();
+    this.kinds.forget();
+    this.bans.rolledBack();
   }
 
   reclassify(text: string, cls: DnsClass, ctx: PolicyContext): BanRow[] {
@@ -111,22 +119,22 @@ export class AffairRecorder {
     const v = applyDnsClass(o, o.value, cls, ctx);
     if (v.action === 'ban') this.ban(o, v, null, ctx, bans);
     this.offenders.changed(o);
+    this.bans.flush();
     return bans;
   }
 
   // Writes the pending ban the policy decided (and maybe its subnet's). A still-current earlier ban of the
   // address can only be the offender's latest one: that one is superseded.
   private ban(o: Offender, d: BanDecision, rule: string | null, ctx: PolicyContext, bans: BanRow[]): void {
-    const value = o.value;
     const sub = ctx.policy.subnet;
-    const subnet = sub ? subnetOf(value, sub) : null;
-    const ban = this.bans.add({ entry: o.ip, family: value.family, since: d.since, until: d.until, reason: d.reason, rule, subnet }, o.banId);
+    const subnet = sub ? subnetOf(o.value, sub) : null;
+    const ban = this.bans.add({ entry: o.ip, family: o.family, since: d.since, until: d.until, reason: d.reason, rule, subnet }, o.banId);
     o.banId = ban.id;
     bans.push(ban);
     if (sub && subnet) {
       const s = decideSubnet(this.bans.subnetFacts(subnet, ctx.now - sub.windowMs), ctx.policy, ctx.whitelist, ctx.now);
       if (s.action === 'ban') {
-        bans.push(this.bans.addSubnet({ entry: s.cidr, family: value.family, since: s.since, until: s.until, reason: s.reason, rule: null, subnet: null }));
+        bans.push(this.bans.addSubnet({ entry: s.cidr, family: o.family, since: s.since, until: s.until, reason: s.reason, rule: null, subnet: null }));
       }
     }
   }

@@ -5,6 +5,7 @@ import type { Family } from '../../core/fw-plan.js';
 import type { SubnetFacts } from '../../core/policy/subnet.js';
 import { banFromRecord, type BanRecord, type BanRow } from './ban-row.js';
 import { BANS_GONE } from './rollup.js';
+import { MultiRowWriter } from './multi-row.js';
 
 export interface NewBan {
   entry: string;
@@ -25,7 +26,11 @@ const CIDR = `instr(ip_or_cidr, '/') > 0`;
 export class BanTable {
   private readonly supersede;
   private readonly supersedeId;
-  private readonly insert;
+  // new rows are gathered and written 64 at a time (ids assigned here, from the table's max at the
+  // first ban of a transaction); written before any other statement touches the table: flush()
+  private insertWriter: MultiRowWriter | undefined;
+  private readonly maxId;
+  private nextId = 0;
   private readonly byId;
   private readonly countSubnet;
   private readonly currentOf;
@@ -40,13 +45,11 @@ export class BanTable {
   private readonly deleteOld;
   private readonly supersedeEntry;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     // ended: when the entry left the firewall (reports count expiries and unbans by it)
     this.supersede = db.prepare<[number, string]>(`UPDATE bans SET state = 'expired', ended = ? WHERE ip_or_cidr = ? AND ${CIDR} AND ${CURRENT}`);
     this.supersedeId = db.prepare<[number, number]>(`UPDATE bans SET state = 'expired', ended = ? WHERE id = ? AND ${CURRENT}`);
-    this.insert = db.prepare<[string, number, number, number | null, string, string | null, string | null]>(
-      `INSERT INTO bans (ip_or_cidr, family, since, until, state, reason, rule, subnet) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
-    );
+    this.maxId = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM bans').pluck();
     this.byId = db.prepare<[number], BanRecord>('SELECT * FROM bans WHERE id = ?');
     this.countSubnet = db
       .prepare<[string, number], number>(`SELECT COUNT(DISTINCT ip_or_cidr) FROM bans WHERE subnet = ? AND since > ? AND state != 'removed'`)
@@ -75,12 +78,32 @@ export class BanTable {
    * row can only be `previous`, the offender's latest ban (null: it never had one).
    */
   add(b: NewBan, previous: number | null): BanRow {
-    if (previous !== null) this.supersedeId.run(b.since, previous);
+    if (previous !== null) {
+      this.flush();
+      this.supersedeId.run(b.since, previous);
+    }
     return this.insertRow(b);
+  }
+
+  /**
+   * Writes the new rows still gathered (call before the transaction ends, and before any statement
+   * of others reads the table: the offender log's watermark). Every method here flushes first.
+   */
+  flush(): void {
+    if (this.insertWriter !== undefined && this.insertWriter.pending > 0) this.insertWriter.finish();
+    // read again at the next ban: whatever else writes the table in between is seen
+    this.nextId = 0;
+  }
+
+  /** The transaction rolled back: the rows gathered for it are dropped. */
+  rolledBack(): void {
+    this.insertWriter?.reset();
+    this.nextId = 0;
   }
 
   /** Writes a pending ban of a subnet (a CIDR entry); its still-current earlier rows are marked expired. */
   addSubnet(b: NewBan): BanRow {
+    this.flush();
     this.supersede.run(b.since, b.entry);
     return this.insertRow(b);
   }
@@ -88,22 +111,43 @@ export class BanTable {
   /** An operator's ban: every still-current row of the entry is marked expired first, so no earlier
    *  ban's expiry can remove the entry this one puts into the firewall. */
   addManual(b: NewBan): BanRow {
+    this.flush();
     this.supersedeEntry.run(b.since, b.entry);
-    return this.insertRow(b);
+    // written at once: an operator's ban is a transaction of its own, not part of a batch that flushes
+    const row = this.insertRow(b);
+    this.flush();
+    return row;
   }
 
   private insertRow(b: NewBan): BanRow {
-    const id = Number(this.insert.run(b.entry, b.family, b.since, b.until, b.reason, b.rule, b.subnet).lastInsertRowid);
+    if (this.nextId === 0) this.nextId = this.maxId.get()! + 1;
+    const id = this.nextId++;
+    this.writer().add8(id, b.entry, b.family, b.since, b.until, b.reason, b.rule, b.subnet);
     return { id, entry: b.entry, family: b.family, since: b.since, until: b.until, state: 'pending', reason: b.reason, rule: b.rule };
   }
 
+  // prepared at the first ban: an idle module keeps no 64-row statement
+  private writer(): MultiRowWriter {
+    this.insertWriter ??= new MultiRowWriter(
+      this.db,
+      'INSERT INTO bans (id, ip_or_cidr, family, since, until, state, reason, rule, subnet) VALUES',
+      8,
+      '',
+      () => {},
+      `(?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+    );
+    return this.insertWriter;
+  }
+
   get(id: number): BanRow | undefined {
+    this.flush();
     const r = this.byId.get(id);
     return r && banFromRecord(r);
   }
 
   /** What subnet aggregation needs to know about `cidr` (windowStart: bans since then count). */
   subnetFacts(cidr: string, windowStart: number): SubnetFacts {
+    this.flush();
     const current = this.currentOf.get(cidr);
     return {
       cidr,
@@ -115,22 +159,26 @@ export class BanTable {
 
   /** pending -> active; returns how many rows changed (a row already ended stays ended). */
   markActive(ids: Iterable<number>): number {
+    this.flush();
     let n = 0;
     for (const id of ids) n += this.activate.run(id).changes;
     return n;
   }
 
   pendingRows(): BanRow[] {
+    this.flush();
     return this.pending.all().map(banFromRecord);
   }
 
   /** Entries the firewall should hold at `now`: pending and active rows not yet past their end. */
   currentEntryTexts(now: number): string[] {
+    this.flush();
     return this.currentEntries.all(now);
   }
 
   /** Marks every current row whose end is at or before `now` expired; returns them (state expired). */
   expireDue(now: number): BanRow[] {
+    this.flush();
     const rows = this.ending.all(now).map((r) => ({ ...banFromRecord(r), state: 'expired' as const }));
     this.endAll.run(now, now);
     return rows;
@@ -138,6 +186,7 @@ export class BanTable {
 
   /** An operator lifts the ban of one entry at `now`: its current rows become removed; returns them. */
   remove(entry: string, now: number): BanRow[] {
+    this.flush();
     const rows = this.currentByEntry.all(entry).map((r) => ({ ...banFromRecord(r), state: 'removed' as const }));
     this.removeEntry.run(now, entry);
     return rows;
@@ -145,6 +194,7 @@ export class BanTable {
 
   /** Forgets ended bans whose end lies before `before`; returns how many rows went. */
   deleteEnded(before: number): number {
+    this.flush();
     return this.deleteOld.run(before).changes;
   }
 }

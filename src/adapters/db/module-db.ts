@@ -100,7 +100,7 @@ export class ModuleDb {
     this.recorder = recorder;
     // expiry deletes affairs below a cut id (see Rollup.affairCut), after rolling them up
     this.rollup = new Rollup(db);
-    this.deleteAffairs = db.prepare(`DELETE FROM affairs WHERE id < ?`);
+    this.deleteAffairs = db.prepare(`DELETE FROM affair_rows WHERE id < ?`);
     this.deleteOffenders = db.prepare(`DELETE FROM offenders WHERE ${OFFENDERS_GONE}`);
     this.batchTx = this.guarded(
       db.transaction((d: readonly Detection[], c: BatchContext, at: PositionAt | undefined) => {
@@ -141,12 +141,15 @@ export class ModuleDb {
       }),
     );
     // an operator's unban starts the address afresh: the log is folded first, so no replay revives it
-    const deleteAffairsOf = db.prepare<[string]>('DELETE FROM affairs WHERE ip = ?');
+    // affair rows hold an IPv4 address as its number, other addresses as text (migration 5)
+    const deleteAffairsOf = db.prepare<[number | string]>('DELETE FROM affair_rows WHERE ip = ?');
     const deleteOffender = db.prepare<[string]>('DELETE FROM offenders WHERE ip = ?');
     this.forgetTx = this.guarded(
       db.transaction((ip: string) => {
         this.offenders.compact();
-        return { affairs: deleteAffairsOf.run(ip).changes, offender: deleteOffender.run(ip).changes > 0 };
+        const p = parseIp(ip);
+        const stored = p.ok && p.ip.family === 4 ? p.ip.v4 : ip;
+        return { affairs: deleteAffairsOf.run(stored).changes, offender: deleteOffender.run(ip).changes > 0 };
       }),
     );
   }

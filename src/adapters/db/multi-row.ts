@@ -20,6 +20,7 @@ export class MultiRowWriter {
   /**
    * `head` is the statement up to and including VALUES, `tail` what follows the rows (e.g. an upsert
    * clause). `afterRun` is called after each statement ran (its bound values may be reused then).
+   * `row` is one row's values, `columns` placeholders (default: only placeholders; may hold literals).
    */
   constructor(
     private readonly db: Database.Database,
@@ -27,6 +28,7 @@ export class MultiRowWriter {
     private readonly columns: number,
     private readonly tail = '',
     private readonly afterRun: () => void = () => {},
+    private readonly row = `(${new Array<string>(columns).fill('?').join(', ')})`,
   ) {
     this.full = this.chunk(ROWS);
   }
@@ -36,8 +38,8 @@ export class MultiRowWriter {
     return this.filled / this.columns;
   }
 
-  /** Adds one row of seven values (the statement must have seven columns). */
-  add7(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown): void {
+  /** Adds one row of five values (the statement must have five columns). */
+  add5(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): void {
     const x = this.full.args;
     let p = this.filled;
     x[p++] = a;
@@ -45,8 +47,6 @@ export class MultiRowWriter {
     x[p++] = c;
     x[p++] = d;
     x[p++] = e;
-    x[p++] = f;
-    x[p++] = g;
     this.advance(p);
   }
 
@@ -97,8 +97,7 @@ export class MultiRowWriter {
   }
 
   private chunk(rows: number): Chunk {
-    const one = `(${new Array<string>(this.columns).fill('?').join(', ')})`;
-    const stmt = this.db.prepare<unknown[]>(`${this.head} ${new Array<string>(rows).fill(one).join(', ')} ${this.tail}`);
+    const stmt = this.db.prepare<unknown[]>(`${this.head} ${new Array<string>(rows).fill(this.row).join(', ')} ${this.tail}`);
     const c = { stmt, args: new Array<unknown>(rows * this.columns) };
     if (rows < ROWS) this.smaller.set(rows, c);
     return c;

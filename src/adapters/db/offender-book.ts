@@ -9,6 +9,7 @@ import { fromPairs, type WindowPairs } from '../../core/policy/affair-window.js'
 import { DNS_CLASSES, isDnsClass, type DnsClass } from '../../core/policy/dns-class.js';
 import type { LiveOffender, OffenderState } from '../../core/policy/offender.js';
 import { MultiRowWriter } from './multi-row.js';
+import { OffenderIndex } from './offender-index.js';
 import { decodeStates, encodeState, stateBytes, type LoggedState } from './offender-log.js';
 import { decodeWindow, encodeWindowInto } from './window-codec.js';
 
@@ -43,16 +44,28 @@ export class Offender implements LiveOffender {
   savedIn = 0;
 
   readonly family: 4 | 6;
+  /** IPv4: the address as a number (what its affair rows store); IPv6: 0 */
+  readonly v4: number;
+  // IPv6 only. An IPv4 offender keeps no parsed object: one object (and its own hidden class, when it
+  // came from a spread) less per offender; the rare paths that need one rebuild it (see value)
+  private readonly v6: IpValue | null;
 
-  /** `value` is the address parsed, kept so a known offender's lines need no parsing. */
+  /** `ip` is the canonical text of `value`, a single address. */
   constructor(
     readonly ip: string,
-    readonly value: IpValue,
+    value: IpValue,
     time: number,
   ) {
     this.family = value.family;
+    this.v4 = value.family === 4 ? value.v4 : 0;
+    this.v6 = value.family === 6 ? { family: 6, v6: value.v6, prefix: value.prefix, normalised: false } : null;
     this.firstSeen = time;
     this.lastSeen = time;
+  }
+
+  /** The address parsed, for the rare paths (a ban's subnet); an IPv4 one is built on each call. */
+  get value(): IpValue {
+    return this.v6 ?? { family: 4, v4: this.v4, prefix: 32, normalised: false };
   }
 
   record(): OffenderRecord {
@@ -89,7 +102,7 @@ const FRESH = 0;
 const SAVED = 1;
 
 export class OffenderBook {
-  private readonly cache = new Map<string, Offender>();
+  private readonly cache = new OffenderIndex<Offender>();
   // offenders with `behind` / `logged` set (a rollback may leave stale entries in `behind`, filtered then)
   private behind: Offender[] = [];
   private logged: Offender[] = [];
@@ -215,7 +228,7 @@ export class OffenderBook {
     o.bannedUntil = current ? (r.ban_until ?? Number.POSITIVE_INFINITY) : null;
     o.lastSeen = r.last_seen;
     o.banId = r.ban_id;
-    this.cache.set(ip, o);
+    this.cache.add(o);
     return o;
   }
 
@@ -256,7 +269,7 @@ export class OffenderBook {
     }
     this.undoNums[this.undoUsed++] = FRESH;
     this.undoRefs[this.undoCount++] = o;
-    this.cache.set(o.ip, o);
+    this.cache.add(o);
   }
 
   /** `o` changed (inside a transaction): its state is behind until the next appendToLog() or compact(). */
@@ -281,7 +294,9 @@ export class OffenderBook {
     }
     const view = this.logView;
     let off = 0;
-    for (const o of list) off = encodeState(view, off, o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
+    for (const o of list) {
+      off = encodeState(view, off, o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
+    }
     this.appendLog.run(Buffer.from(this.logBuf, 0, off));
     this.wrote = 'log';
     this.wroteBytes = off;
@@ -334,7 +349,7 @@ export class OffenderBook {
     for (let k = 0; k < this.undoCount; k++) {
       const o = this.undoRefs[k]!;
       if (u[p++] === FRESH) {
-        this.cache.delete(o.ip);
+        this.cache.delete(o);
         o.behind = false;
         continue;
       }
@@ -364,18 +379,19 @@ export class OffenderBook {
   forget(ip: string): boolean {
     const o = this.cache.get(ip);
     if (o === undefined || o.behind || o.logged) return false;
-    return this.cache.delete(ip);
+    this.cache.delete(o);
+    return true;
   }
 
   /** Drops from memory the offenders not seen since `before` whose rows are current. Returns how many. */
   evictIdle(before: number): number {
     let n = 0;
-    for (const [ip, o] of this.cache) {
+    this.cache.forEach((o) => {
       if (o.lastSeen < before && !o.behind && !o.logged) {
-        this.cache.delete(ip);
+        this.cache.delete(o);
         n++;
       }
-    }
+    });
     return n;
   }
 

@@ -25,7 +25,7 @@ export class Rollup {
     // path, and a late line with an old time just waits for its neighbours
     this.cut = db
       .prepare<[number], number>(
-        `SELECT coalesce((SELECT id FROM affairs WHERE time >= ? ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM affairs), 0)`,
+        `SELECT coalesce((SELECT id FROM affair_rows WHERE time >= ? ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM affair_rows), 0)`,
       )
       .pluck();
     this.affairs = db.prepare<[number]>(

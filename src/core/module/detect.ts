@@ -1,5 +1,6 @@
-// One batch of raw lines to detections: parse each header once, run the module's rules and, for WB,
-// count requests per client and vhost for floods. Pure; the only output is the detections.
+// One batch of raw lines to detections: parse each header once (once for all the modules reading the
+// batch, see ParsedBatches), run the module's rules and, for WB, count requests per client and vhost
+// for floods. Pure; the only output is the detections.
 import type { LogLine, ParseContext } from '../logline/index.js';
 import type { Detection } from '../logline/types.js';
 import { parseIp } from '../ip.js';
@@ -32,10 +33,45 @@ export function detectBatch<T>(
   out: Detection[],
   stats: DetectStats,
 ): void {
-  for (const raw of items) {
+  detectLines(d, parseBatch(items, parse, ctx), now, out, stats);
+}
+
+/** The batch's lines parsed (null: not a line of the format). */
+export function parseBatch<T>(items: readonly T[], parse: (item: T, ctx: ParseContext) => LogLine | null, ctx: ParseContext): (LogLine | null)[] {
+  const lines = new Array<LogLine | null>(items.length);
+  for (let i = 0; i < items.length; i++) lines[i] = parse(items[i]!, ctx);
+  return lines;
+}
+
+/**
+ * Each module reading one fanned-out batch would parse every header again: the first one to ask
+ * parses it, the others reuse the LogLines (never changed by anyone), while the batch is alive.
+ */
+export class ParsedBatches {
+  private readonly memo = new WeakMap<readonly unknown[], Map<string, (LogLine | null)[]>>();
+
+  /** `items` parsed by `parse`, whose kind (parserKind) is `kind`. */
+  get<T>(items: readonly T[], kind: string, parse: (item: T, ctx: ParseContext) => LogLine | null, ctx: ParseContext): (LogLine | null)[] {
+    let byKind = this.memo.get(items);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.memo.set(items, byKind);
+    }
+    let lines = byKind.get(kind);
+    if (lines === undefined) {
+      lines = parseBatch(items, parse, ctx);
+      byKind.set(kind, lines);
+    }
+    return lines;
+  }
+}
+
+/** detectBatch on lines already parsed. */
+export function detectLines(d: Detector, lines: readonly (LogLine | null)[], now: number, out: Detection[], stats: DetectStats): void {
+  for (let i = 0; i < lines.length; i++) {
     stats.lines++;
-    const line = parse(raw, ctx);
-    if (line === null) continue;
+    const line = lines[i];
+    if (line === null || line === undefined) continue;
     const hit = d.rules.match(line);
     if (hit) {
       stats.matched++;

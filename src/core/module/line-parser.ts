@@ -8,6 +8,14 @@ const WEB_PROGRAM = /^(nginx|apache2?|httpd)(?:[_-][A-Za-z0-9_-]*)?$/;
 
 export type LineParser = (line: string, ctx: ParseContext) => LogLine | null;
 
+/**
+ * Names what lineParser(module, format) does: modules whose parsers have the same kind turn a line into
+ * the same LogLine, so a batch several of them read (one file fanned out) is parsed once (ParsedBatches).
+ */
+export function parserKind(module: ModuleName, format: Exclude<LineFormat, 'journal'>): string {
+  return module !== 'WB' || format === 'access' || format === 'weberror' ? format : `web-${format}`;
+}
+
 export function lineParser(module: ModuleName, format: Exclude<LineFormat, 'journal'>): LineParser {
   if (module !== 'WB' || format === 'access' || format === 'weberror') return (line, ctx) => parseLine(line, format, ctx);
   // nginx and Apache reach syslog with their own line as the message: parse that payload too, so

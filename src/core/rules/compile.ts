@@ -15,6 +15,9 @@ export interface CompiledPattern {
   prefix: string;
   /** the longest literal, when it adds anything to the prefix check */
   needle: string;
+  /** the other literals of 3 characters or more every match contains: checked after the needle (a
+   *  request line's ` HTTP/` is in every access line, its `" 404 ` is not) */
+  needles: readonly string[];
   /** ASCII codes a match can start with; 128 stands for any non-ASCII first character */
   firstChars: number[];
   /** the pattern matches the empty message */
@@ -84,6 +87,7 @@ export function compilePattern(pattern: string, source: RuleSource): PatternResu
       source: exp.source,
       prefix: lit.prefix,
       needle: lit.longest.length >= 3 ? lit.longest : '',
+      needles: [...new Set(lit.runs.filter((r) => r.length >= 3 && r !== lit.longest))],
       firstChars,
       matchesEmpty: alts.some((seq) => seq.every(nullable)),
       cost: safety.cost,

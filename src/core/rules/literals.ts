@@ -1,5 +1,5 @@
 // The fixed text of a pattern, for the prefilter that runs before any regex: the literal prefix
-// every match starts with and the longest literal every match contains. Never over-claims.
+// every match starts with and the literals every match contains (the longest first). Never over-claims.
 import type { Node } from './regex-ast.js';
 
 export interface Literals {
@@ -7,10 +7,12 @@ export interface Literals {
   prefix: string;
   /** the longest text every match contains after the prefix ('' when none): it tells apart rules sharing a prefix */
   longest: string;
+  /** every text every match contains after the prefix (longest among them), in pattern order */
+  runs: string[];
 }
 
 export function literalsOf(alts: Node[][]): Literals {
-  if (alts.length !== 1) return { prefix: '', longest: '' };
+  if (alts.length !== 1) return { prefix: '', longest: '', runs: [] };
   const runs: string[] = [];
   let cur = '';
   let prefix: string | null = null;
@@ -31,5 +33,5 @@ export function literalsOf(alts: Node[][]): Literals {
   cut();
   let longest = '';
   for (const r of runs.slice(1)) if (r.length > longest.length) longest = r;
-  return { prefix: prefix ?? '', longest };
+  return { prefix: prefix ?? '', longest, runs: runs.slice(1).filter((r) => r !== '') };
 }
