@@ -4,7 +4,7 @@
 import { and, assign, emit, fromCallback, fromPromise, raise, sendTo, setup, stateIn, type AnyActorRef } from 'xstate';
 import type { FwReplyEvent, FwRequestMeta, FwWriterEvent } from '../src/core/events.js';
 import type { ExpectedSet, FirewallPlan } from '../src/core/fw-plan.js';
-import { enqueue, enqueueRepair, expectedAfter, splitKnown, type FwJob } from '../src/core/fw-queue.js';
+import { allKnown, enqueue, enqueueRepair, expectedAfter, splitKnown, type FwJob } from '../src/core/fw-queue.js';
 import type { ApplyStats, Drift, MissingPiece } from '../actors/fw/backend.js';
 
 export interface FwWriterInput {
@@ -83,6 +83,10 @@ export const fwWriterMachine = setup({
   },
   guards: {
     hasWork: ({ context }) => context.queue.length > 0,
+    hasMoreWork: ({ context }) => context.queue.length > 1,
+    /** every op of a live request targets a set the kernel has (or no plan was applied yet) */
+    allKnown: ({ context, event }) =>
+      (event.type === 'ban.requested' || event.type === 'unban.requested') && allKnown(event.ops, context.expected),
     draining: stateIn('#fw-writer.active.lifecycle.draining'),
     hasExpected: ({ context }) => context.expected.length > 0,
     verifyDue: stateIn('#fw-writer.active.lifecycle.running.due'),
@@ -98,8 +102,9 @@ export const fwWriterMachine = setup({
         (event.replyTo as AnyActorRef).send({ type: 'fw.failed', opId: event.opId, error: `no firewall set for ${names} (not in the applied plan)` });
       }
       if (known.length === 0) return {};
-      const meta = unknown.length > 0 ? { opId: event.opId } : event; // the requester already has its answer
-      return { queue: enqueue(context.queue, { ...meta, type: event.type, ops: known } as FwWriterEvent) };
+      if (unknown.length === 0) return { queue: enqueue(context.queue, event) };
+      // the requester already has its answer: the rest is applied without a reply
+      return { queue: enqueue(context.queue, { type: event.type, opId: event.opId, ops: [...known] }) };
     }),
     /** a live batch that keeps failing may target a set someone destroyed: repair before retrying */
     repairBeforeRetry: assign({
@@ -108,6 +113,26 @@ export const fwWriterMachine = setup({
           ? enqueueRepair(context.queue, ['a live batch failed twice'], false)
           : context.queue,
     }),
+    /** the head job is in the kernel: tell its requesters */
+    replyHead: ({ context, event }) => {
+      if (event.type !== 'job.done') return;
+      const { stats } = event.result;
+      reply(context.queue[0]!.metas, (opId) => (stats ? { type: 'fw.applied', opId, stats } : { type: 'fw.applied', opId }));
+    },
+    emitDone: emit(({ context, event }) => {
+      const job = context.queue[0]!;
+      const result = event.type === 'job.done' ? event.result : {};
+      const done: FwWriterEmitted = { type: 'fw.job.done', kind: job.kind, ops: job.kind === 'entries' ? job.ops.length : 1, ms: result.ms ?? 0 };
+      if (result.stats) done.stats = result.stats;
+      return done;
+    }),
+    dropHead: assign(({ context, event }) => ({
+      expected: expectedAfter(context.expected, context.queue[0]!, event.type === 'job.done' ? event.result.plan : undefined),
+      queue: context.queue.slice(1),
+      failures: 0,
+      lastError: null,
+      applied: context.applied + 1,
+    })),
     runHead: sendTo('applier', ({ context }): ApplierCommand => ({ type: 'job.run', job: context.queue[0]!, expected: context.expected })),
   },
 }).createMachine({
@@ -189,42 +214,22 @@ export const fwWriterMachine = setup({
                 { guard: 'draining', target: '#fw-writer.stopped' },
                 { guard: and(['verifyDue', 'hasExpected']), target: 'verifying' },
               ],
-              on: { 'fw.verify': { guard: 'hasExpected', target: 'verifying' } },
+              on: {
+                // The common case goes straight to work in one step (no eventless step in between).
+                'ban.requested': { guard: 'allKnown', target: 'working', actions: 'enqueueEntries' },
+                'unban.requested': { guard: 'allKnown', target: 'working', actions: 'enqueueEntries' },
+                'fw.verify': { guard: 'hasExpected', target: 'verifying' },
+              },
             },
             // The head of the queue is with the applier; it answers exactly once.
             working: {
               entry: 'runHead',
               on: {
-                'job.done': {
-                  target: 'idle',
-                  actions: [
-                    ({ context, event }) => {
-                      const job = context.queue[0]!;
-                      const { stats } = event.result;
-                      reply(job.metas, (opId) => (stats ? { type: 'fw.applied', opId, stats } : { type: 'fw.applied', opId }));
-                    },
-                    emit(({ context, event }) => {
-                      const job = context.queue[0]!;
-                      return {
-                        type: 'fw.job.done' as const,
-                        kind: job.kind,
-                        ops: job.kind === 'entries' ? job.ops.length : 1,
-                        ms: event.result.ms ?? 0,
-                        ...(event.result.stats ? { stats: event.result.stats } : {}),
-                      };
-                    }),
-                    assign(({ context, event }) => {
-                      const job = context.queue[0]!;
-                      return {
-                        expected: expectedAfter(context.expected, job, event.result.plan),
-                        queue: context.queue.slice(1),
-                        failures: 0,
-                        lastError: null,
-                        applied: context.applied + 1,
-                      };
-                    }),
-                  ],
-                },
+                'job.done': [
+                  // more queued: hand over the next job at once (re-entering runs runHead again)
+                  { guard: 'hasMoreWork', target: 'working', reenter: true, actions: ['replyHead', 'emitDone', 'dropHead'] },
+                  { target: 'idle', actions: ['replyHead', 'emitDone', 'dropHead'] },
+                ],
                 'job.failed': {
                   target: 'backoff',
                   actions: [
