@@ -89,7 +89,7 @@ export const fwWriterMachine = setup({
       (event.type === 'ban.requested' || event.type === 'unban.requested') && allKnown(event.ops, context.expected),
     draining: stateIn('#fw-writer.active.lifecycle.draining'),
     hasExpected: ({ context }) => context.expected.length > 0,
-    verifyDue: stateIn('#fw-writer.active.lifecycle.running.due'),
+    verifyDue: stateIn('#fw-writer.active.lifecycle.verifyDue'),
   },
   actions: {
     enqueueRequest: assign({ queue: ({ context, event }) => enqueue(context.queue, event as FwWriterEvent) }),
@@ -151,20 +151,15 @@ export const fwWriterMachine = setup({
         'fw.teardown': { actions: 'enqueueRequest' },
       },
       states: {
-        // While running, the verify clock ticks: drift is checked every verify interval whatever the
-        // load (a steady stream of bans must not keep postponing it); the check itself waits until no
-        // job is in flight. Draining checks nothing more.
+        // The verify clock: drift is checked every verify interval whatever the load (a timer re-armed
+        // on each idle entry let a steady stream of bans postpone it forever); a due check waits until
+        // no job is in flight. Draining checks nothing more. One flat region: each region and nesting
+        // level costs every machine step (every ban) more work.
         lifecycle: {
           initial: 'running',
           states: {
-            running: {
-              initial: 'ticking',
-              on: { drain: 'draining' },
-              states: {
-                ticking: { after: { verifyInterval: 'due' } },
-                due: { on: { 'verify.begun': 'ticking' } },
-              },
-            },
+            running: { on: { drain: 'draining' }, after: { verifyInterval: 'verifyDue' } },
+            verifyDue: { on: { drain: 'draining', 'verify.begun': 'running' } },
             draining: {},
           },
         },
