@@ -34,6 +34,8 @@ export interface LiveBans {
   /** single bans over the 3 ms target, and how many of them overlapped a GC pause */
   over3Ms: number;
   over3MsHitByGc: number;
+  /** CPU time (user + system) of this process per single ban: robust to other load on the machine */
+  cpuMsPerBan: number;
   longestGcMs: number;
   burst: number;
   burstSeconds: number;
@@ -107,11 +109,13 @@ export async function measureLiveBans(ns: string, name: BackendName, readList: (
     const op = (i: number): EntryOp => ({ op: 'add', source: 'mod:LG', entry: ip(i), family: 4 });
     gcs.observe({ entryTypes: ['gc'] });
     const spans: { start: number; end: number }[] = [];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < bans; i++) {
       const t0 = performance.now();
       await request(`b${i}`, { type: 'ban.requested', ops: [op(i)] });
       spans.push({ start: t0, end: performance.now() });
     }
+    const cpu = process.cpuUsage(cpu0);
     await new Promise((r) => setTimeout(r, 20)); // the observer reports asynchronously
     gcs.disconnect();
     const lat = spans.map((s) => s.end - s.start).sort((a, b) => a - b);
@@ -135,6 +139,7 @@ export async function measureLiveBans(ns: string, name: BackendName, readList: (
       bansHitByGc: spans.filter(hitByGc).length,
       over3Ms: slow.length,
       over3MsHitByGc: slow.filter(hitByGc).length,
+      cpuMsPerBan: r3((cpu.user + cpu.system) / 1000 / bans),
       longestGcMs: r3(pauses.reduce((m, p) => Math.max(m, p.end - p.start), 0)),
       burst,
       burstSeconds: r3(burstSeconds),
