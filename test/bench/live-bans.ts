@@ -144,7 +144,7 @@ export async function measureLiveBans(ns: string, name: BackendName, readList: (
       burst,
       burstSeconds: r3(burstSeconds),
       verifiedInKernel: probe.code === 0,
-      nodeFlags: process.execArgv.filter((a) => !a.startsWith('--import')),
+      nodeFlags: process.execArgv.filter((a, i, all) => !a.startsWith('--import') && all[i - 1] !== '--import'),
     };
   } finally {
     await request('td', { type: 'fw.teardown' });
