@@ -1,8 +1,8 @@
 // Builds the runnable fw-writer: the machine from machines/fw-writer.ts with its side effects
 // provided by one firewall backend. Nothing else in Watcher holds a backend.
-import { fromPromise } from 'xstate';
+import { fromCallback, fromPromise } from 'xstate';
 import { performance } from 'node:perf_hooks';
-import { fwWriterMachine, type JobResult } from '../machines/fw-writer.js';
+import { fwWriterMachine, type ApplierCommand, type ApplierReport, type JobResult } from '../machines/fw-writer.js';
 import { expectedAfter, type FwJob } from '../src/core/fw-queue.js';
 import { emptyEntries, type ExpectedSet, type FirewallPlan, type PlannedSet } from '../src/core/fw-plan.js';
 import type { Drift, FirewallBackend, MissingPiece } from './fw/backend.js';
@@ -63,13 +63,19 @@ export function fwWriterLogic(deps: FwWriterDeps) {
         return missing;
       }),
       recall: fromPromise<ExpectedSet[]>(async () => applied),
-      applyJob: fromPromise<JobResult, { job: FwJob; expected: ExpectedSet[] }>(async ({ input }) => {
-        const result = await runJob(deps, input.job, input.expected).catch((e: unknown) => {
-          deps.log.warn(`${input.job.kind} failed, will retry: ${e instanceof Error ? e.message : String(e)}`);
-          throw e;
+      applier: fromCallback<ApplierCommand>(({ receive, sendBack }) => {
+        receive(({ job, expected }) => {
+          runJob(deps, job, expected).then(
+            (result) => {
+              applied = expectedAfter(expected, job, result.plan);
+              sendBack({ type: 'job.done', result } satisfies ApplierReport);
+            },
+            (error: unknown) => {
+              deps.log.warn(`${job.kind} failed, will retry: ${error instanceof Error ? error.message : String(error)}`);
+              sendBack({ type: 'job.failed', error } satisfies ApplierReport);
+            },
+          );
         });
-        applied = expectedAfter(input.expected, input.job, result.plan);
-        return result;
       }),
       verify: fromPromise<Drift[], { expected: ExpectedSet[] }>(({ input }) =>
         deps.backend.verify(input.expected).catch((e: unknown) => {

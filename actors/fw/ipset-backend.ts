@@ -84,6 +84,8 @@ export class IpsetBackend implements FirewallBackend {
       }
       const result = stats(plan.sets, lap('stale'));
       this.log(`master load of ${result.total} entries in ${result.seconds.toFixed(3)} s (${lap.summary()})`);
+      // Live bans follow a master load: have their session ready (a spawn costs milliseconds).
+      await this.session.warm();
       return result;
     });
   }

@@ -50,6 +50,13 @@ export class IpsetSession {
     return this.queue.run(() => this.runNow(lines));
   }
 
+  /** Starts the process ahead of the first batch, so the first live ban does not wait for a spawn. */
+  warm(): Promise<void> {
+    return this.queue.run(async () => {
+      if (!this.live) this.start();
+    });
+  }
+
   /** Ends the process: EOF on stdin makes ipset exit; killed if it does not within a second. */
   close(): Promise<void> {
     return this.queue.run(async () => {

@@ -119,11 +119,24 @@ export function expectedAfter(expected: readonly ExpectedSet[], job: FwJob, appl
  * (e.g. a module that is not enabled): the latter can never succeed and are refused at once.
  * Before the first plan is applied every source is accepted.
  */
-export function splitKnown(ops: readonly EntryOp[], expected: readonly ExpectedSet[]): { known: EntryOp[]; unknown: EntryOp[] } {
-  if (expected.length === 0) return { known: [...ops], unknown: [] };
-  const sources = new Set(expected.map((e) => e.source));
+export function splitKnown(ops: readonly EntryOp[], expected: readonly ExpectedSet[]): { known: readonly EntryOp[]; unknown: EntryOp[] } {
+  // The common case (every op known) allocates nothing but the answer: `known` is `ops` itself.
+  if (allKnown(ops, expected)) return { known: ops, unknown: [] };
   const known: EntryOp[] = [];
   const unknown: EntryOp[] = [];
-  for (const op of ops) (sources.has(op.source) ? known : unknown).push(op);
+  for (const op of ops) (hasSet(expected, op.source) ? known : unknown).push(op);
   return { known, unknown };
+}
+
+/** Whether every op targets a set the kernel has; before the first plan every source is accepted. */
+export function allKnown(ops: readonly EntryOp[], expected: readonly ExpectedSet[]): boolean {
+  if (expected.length === 0) return true;
+  for (let i = 0; i < ops.length; i++) if (!hasSet(expected, ops[i]!.source)) return false;
+  return true;
+}
+
+/** A linear scan: a firewall has a handful of sets, fewer than a Set would pay for. */
+function hasSet(expected: readonly ExpectedSet[], source: string): boolean {
+  for (let i = 0; i < expected.length; i++) if (expected[i]!.source === source) return true;
+  return false;
 }

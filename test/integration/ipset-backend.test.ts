@@ -172,6 +172,16 @@ if (why) {
     t.is(await conn(lab, '198.51.100.7'), 'blocked');
   });
 
+  test('a master load leaves the live-ban session running, and the first ban goes through it', async (t) => {
+    const { lab, fw } = await setup(t, ['198.51.100.7']);
+    t.throws(() => sessionPid(lab), undefined, 'no session before the load');
+    await fw.applyPlan({ sets: [planned('mod:LG', 'drop', {})] });
+    const before = sessionPid(lab);
+    await fw.applyBatch([{ op: 'add', source: 'mod:LG', entry: '198.51.100.7', family: 4 }]);
+    t.is(sessionPid(lab), before, 'the ban used the session started by the load');
+    t.is(await conn(lab, '198.51.100.7'), 'blocked');
+  });
+
   test('a dead or hung session is replaced: the hung batch rejects, the next one applies', async (t) => {
     const { lab, fw } = await setup(t, ['198.51.100.7', '198.51.100.8', '198.51.100.9']);
     await fw.applyPlan({ sets: [planned('mod:LG', 'drop', {})] });

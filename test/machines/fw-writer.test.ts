@@ -16,11 +16,18 @@ class RecordingBackend implements FirewallBackend {
   drifts: Drift[] = [];
   pending: (() => void)[] = [];
   hold = false;
+  inFlight = 0;
+  maxInFlight = 0;
   async probe() { return []; }
   private async step(label: string) {
     this.calls.push(label);
-    if (this.hold) await new Promise<void>((r) => this.pending.push(r));
-    if (this.failNext > 0) { this.failNext--; throw new Error(`${label} failed`); }
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    try {
+      if (this.hold) await new Promise<void>((r) => this.pending.push(r));
+      if (this.failNext > 0) { this.failNext--; throw new Error(`${label} failed`); }
+    } finally {
+      this.inFlight--;
+    }
   }
   async applyPlan(plan: FirewallPlan) { await this.step(`plan:${plan.sets.length}`); return { perSource: [], total: 0, seconds: 0 }; }
   async replaceSet(set: PlannedSet) { await this.step(`replace:${set.source}`); return { perSource: [], total: 0, seconds: 0 }; }
@@ -33,6 +40,8 @@ class RecordingBackend implements FirewallBackend {
 
 const flush = () => new Promise((r) => setImmediate(r));
 const ban = (ip: string): EntryOp => ({ op: 'add', source: 'mod:LG', entry: ip, family: 4 });
+/** an entry for the one set the test plan has */
+const listed = (ip: string): EntryOp => ({ ...ban(ip), source: 'blacklist' });
 const plan: FirewallPlan = { sets: [{ source: 'blacklist', verdict: 'drop', entries: { ...emptyEntries(), v4: Uint32Array.of(1) } }] };
 
 function start(backend: RecordingBackend) {
@@ -176,4 +185,41 @@ test('live changes for a source without a set are refused at once, the rest is a
   t.deepEqual(r.replies.map((x) => x.type), ['fw.failed']);
   t.deepEqual(b.calls, ['plan:1', 'batch:1']);
   t.is(b.batches[0]![0]!.entry, '192.0.2.10');
+});
+
+test('a steady stream of bans does not postpone the periodic drift check', async (t) => {
+  const b = new RecordingBackend();
+  const { actor, clock } = start(b);
+  await flush();
+  actor.send({ type: 'plan.apply', opId: 'p', plan });
+  for (let i = 0; i < 5; i++) await flush();
+  // a ban every 10 s: the writer is never idle for a whole verify interval (60 s)
+  for (let s = 10; s <= 70; s += 10) {
+    clock.increment(10_000);
+    actor.send({ type: 'ban.requested', opId: `b${s}`, ops: [listed(`192.0.2.${s}`)] });
+    for (let i = 0; i < 5; i++) await flush();
+  }
+  t.is(b.calls.filter((c) => c === 'verify').length, 1, 'verified once in 70 s');
+  t.is(b.calls.indexOf('verify'), 1 + 5, 'at 60 s, after the five bans before it');
+});
+
+test('a drift check that falls due while a job runs waits for it, and only one job is ever in flight', async (t) => {
+  const b = new RecordingBackend();
+  const { actor, clock } = start(b);
+  await flush();
+  actor.send({ type: 'plan.apply', opId: 'p', plan });
+  for (let i = 0; i < 5; i++) await flush();
+  b.hold = true;
+  actor.send({ type: 'ban.requested', opId: 'slow', ops: [listed('198.51.100.1')] });
+  await flush();
+  clock.increment(60_000);
+  for (let i = 0; i < 5; i++) await flush();
+  for (let i = 2; i <= 5; i++) actor.send({ type: 'ban.requested', opId: `n${i}`, ops: [listed(`198.51.100.${i}`)] });
+  for (let i = 0; i < 5; i++) await flush();
+  t.deepEqual(b.calls, ['plan:1', 'batch:1'], 'nothing else starts while the batch is in flight');
+  b.hold = false;
+  b.release();
+  for (let i = 0; i < 10; i++) await flush();
+  t.deepEqual(b.calls, ['plan:1', 'batch:1', 'batch:4', 'verify'], 'queued work first, then the check');
+  t.is(b.maxInFlight, 1);
 });
