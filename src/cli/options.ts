@@ -19,6 +19,15 @@ export const commonOptions = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Where the configuration and the daemon are: accepted by every watcherctl command with its own options. */
+export const locationOptions = {
+  'state-dir': { type: 'string' },
+  'config-dir': { type: 'string' },
+  'run-dir': { type: 'string' },
+  socket: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export type Flags = {
   [K in keyof typeof commonOptions]?: (typeof commonOptions)[K]['type'] extends 'string' ? string : boolean;
 };

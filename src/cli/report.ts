@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { MODULES, type ModuleName } from '../core/logline/types.js';
 import { buildReport, writeReportFile, writeReportInto } from '../report/produce.js';
 import { renderText } from '../report/render-text.js';
-import { loadOptionsOf, type Flags } from './options.js';
+import { loadOptionsOf, locationOptions, type Flags } from './options.js';
 import { configForControl } from './service.js';
 
 export const REPORT_HELP = `watcherctl report — what Watcher saw and did
@@ -44,11 +44,7 @@ export async function runReport(argv: string[]): Promise<number> {
         module: { type: 'string' },
         vhost: { type: 'string' },
         json: { type: 'boolean' },
-        'state-dir': { type: 'string' },
-        'config-dir': { type: 'string' },
-        'run-dir': { type: 'string' },
-        socket: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+        ...locationOptions,
       },
     }));
   } catch (e) {

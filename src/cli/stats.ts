@@ -8,7 +8,7 @@ import { openModuleFileReadOnly } from '../report/module-file.js';
 import { parseDateArg, periodStart, nextPeriod, type PeriodUnit, type Zone } from '../report/periods.js';
 import { MAX_PERIODS, moduleStats, type StatsRequest } from '../report/stats.js';
 import { toCsv, toTextTable } from '../report/stats-table.js';
-import { loadOptionsOf, type Flags } from './options.js';
+import { loadOptionsOf, locationOptions, type Flags } from './options.js';
 import { configForControl } from './service.js';
 
 export const STATS_HELP = `watcherctl stats — statistics of one module per hour, day or month
@@ -62,12 +62,8 @@ export function parseStatsArgs(argv: string[], now: number): { ok: true; args: S
         csv: { type: 'boolean' },
         json: { type: 'boolean' },
         vhost: { type: 'string' },
-        'state-dir': { type: 'string' },
-        'config-dir': { type: 'string' },
-        // accepted like every watcherctl command, though stats needs no daemon
-        'run-dir': { type: 'string' },
-        socket: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+        // run-dir and socket are accepted like every watcherctl command, though stats needs no daemon
+        ...locationOptions,
       },
     }));
   } catch (e) {

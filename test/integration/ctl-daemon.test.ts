@@ -9,16 +9,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { daemonDirs, distBuilt, runDaemon, type DaemonDirs } from '../helpers/daemon.js';
 import { ctl, WATCHERCTL, WATCHERCTL_BIN } from '../helpers/ctl.js';
+import { sshFailed } from '../helpers/syslog-lines.js';
 
 const why = distBuilt();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-function failed(ip: string): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} web1 sshd[23796]: Failed password for root from ${ip} port 4242 ssh2`;
-}
+const failed = sshFailed;
 
 /** Sends raw bytes on the socket; resolves with every line answered until the daemon closes or 1 s passes. */
 function raw(socket: string, data: string): Promise<{ lines: Record<string, unknown>[]; closed: boolean }> {

@@ -10,21 +10,16 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { createLab, netnsUnavailable, SERVER4, type Lab } from '../helpers/netns.js';
 import { daemonDirs, distBuilt, runDaemon, watcher, type DaemonDirs } from '../helpers/daemon.js';
+import { syslogStamp, sshFailed } from '../helpers/syslog-lines.js';
 
 const WATCHERCTL = fileURLToPath(new URL('../../dist/src/cli/watcherctl.js', import.meta.url));
 const PORT = 22;
 const why = netnsUnavailable(['ipset', 'iptables', 'nft']) ?? distBuilt();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** An RFC 3164 stamp of now in local time, as rsyslog writes it. */
-function stamp(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+const stamp = syslogStamp;
 
-const failed = (ip: string) => `${stamp()} web1 sshd[23796]: Failed password for root from ${ip} port 4242 ssh2`;
+const failed = sshFailed;
 
 function inject(dirs: DaemonDirs, lines: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {

@@ -8,18 +8,13 @@ import { appendFileSync, existsSync, readFileSync, rmSync, truncateSync, writeFi
 import path from 'node:path';
 import { daemonDirs, distBuilt, runDaemon, watcher, type DaemonDirs } from '../helpers/daemon.js';
 import { request } from '../../src/control/client.js';
+import { syslogStamp, sshFailed } from '../helpers/syslog-lines.js';
 
 const why = distBuilt();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** An RFC 3164 stamp of now in local time: affairs count within the window. */
-function stamp(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-const failed = (ip: string) => `${stamp()} web1 sshd[23796]: Failed password for root from ${ip} port 4242 ssh2`;
+const stamp = syslogStamp;
+const failed = sshFailed;
 const noise = (n: number) => `${stamp()} web1 cron[77]: (root) CMD (run-parts /etc/cron.hourly ${n})`;
 
 function freePort(): Promise<number> {

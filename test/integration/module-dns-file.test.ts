@@ -12,16 +12,11 @@ import { fileURLToPath } from 'node:url';
 
 const WATCHERCTL = fileURLToPath(new URL('../../dist/src/cli/watcherctl.js', import.meta.url));
 import { missing, startDnsmasq, stopDnsmasq } from '../helpers/dnsmasq.js';
+import { syslogStamp } from '../helpers/syslog-lines.js';
 
 const why = distBuilt();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** An RFC 3164 stamp of now in local time, as rsyslog writes it: affairs count within the window. */
-function stamp(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+const stamp = syslogStamp;
 const failed = (ip: string, n = 1) => `${stamp()} web1 sshd[23796]: Failed password for root from ${ip} port 4242 ssh2\n`.repeat(n);
 
 function query<T>(dirs: DaemonDirs, sql: string, ...args: unknown[]): T[] {

@@ -8,17 +8,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, netnsUnavailable, SERVER4 } from '../helpers/netns.js';
 import { daemonDirs, distBuilt, runDaemon, watcher, type DaemonDirs } from '../helpers/daemon.js';
+import { syslogStamp } from '../helpers/syslog-lines.js';
 
 const WATCHERCTL = fileURLToPath(new URL('../../dist/src/cli/watcherctl.js', import.meta.url));
 const why = netnsUnavailable(['ipset', 'iptables']) ?? distBuilt();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** An RFC 3164 stamp of now in local time, as rsyslog writes it: affairs count within the window. */
-function stamp(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+const stamp = syslogStamp;
 
 function failed(ip: string, user = 'root'): string {
   return `${stamp()} web1 sshd[23796]: Failed password for ${user} from ${ip} port 4242 ssh2\n`;

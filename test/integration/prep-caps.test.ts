@@ -13,6 +13,7 @@ import { readTemplates } from '../../src/install/package-dir.js';
 import { planPrep } from '../../src/install/plan.js';
 import { daemonDirs, distBuilt, WATCHER } from '../helpers/daemon.js';
 import { createLab, netnsUnavailable, SERVER4 } from '../helpers/netns.js';
+import { syslogStamp } from '../helpers/syslog-lines.js';
 
 const PKG = realpathSync(fileURLToPath(new URL('../..', import.meta.url)));
 const PORT = 8080;
@@ -41,12 +42,7 @@ function unitBoundingSet(): { caps: string[]; setpriv: string } {
   return { caps, setpriv: ['-all', ...caps.map((c) => `+${c.replace(/^CAP_/, '').toLowerCase()}`)].join(',') };
 }
 
-function stamp(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
-  return `${month} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+const stamp = syslogStamp;
 
 /** `watcher run` inside the lab's server namespace with only the given bounding set (killed by PID). */
 function confinedDaemon(t: ExecutionContext, ns: string, boundingSet: string, flags: string[]) {

@@ -1,16 +1,11 @@
 // `watcherctl list`, `show`, `ban` and `unban` (alias `freeme`): bans and everything known about
 // one address, printed for humans or as JSON.
 import { parseDuration } from '../../config/duration.js';
+import type { ListedBan } from '../../daemon/ctl-bans.js';
 import { ask, configOf, EXIT, pad, printJson, when, UsageError, type CtlFlags } from './common.js';
 
-interface Row {
-  source: string;
-  entry: string;
-  since: number | null;
-  until: number | null;
-  reason: string;
-  state?: string;
-}
+/** one ban as the daemon lists it */
+type Row = ListedBan;
 
 export async function listCommand(args: string[], flags: CtlFlags): Promise<number> {
   if (args.length > 0) throw new UsageError('list takes no arguments (use --module M or --source S)');
