@@ -14,8 +14,8 @@ import { gidOf } from '../adapters/group.js';
 import { controlHandler } from './control.js';
 import { TraceHub } from './trace.js';
 import { closeLogFiles, configureLogging, loggerFor } from '../log.js';
-import { WatcherMetrics } from '../adapters/metrics/registry.js';
-import { MetricsEndpoint } from '../adapters/metrics/server.js';
+import { MetricsRecorder } from '../adapters/metrics/recorder.js';
+import { MetricsService } from './metrics-service.js';
 import { dynloaderSpec, enabledDynloaders, masterLoadSpec, moduleSpec, reporterEnabled, reporterSpec, treeSpecs, type ConfigHolder, type TreeDeps } from './children.js';
 import type { DynloadStatus } from '../../actors/dynload/dynloader.js';
 import { sharedReaders } from '../../actors/module/pipeline.js';
@@ -60,16 +60,16 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
 
   const choice = await chooseBackend(config, loggerFor('fw-writer'), path.join(config.state_dir, 'dry-run.jsonl'));
   log.info(`firewall backend: ${choice.backend.name} (${choice.reason})`);
-  // Metrics read the tree at scrape time; only the backend is wrapped, to time each apply.
-  const metrics = new WatcherMetrics();
-  const endpoint = new MetricsEndpoint(metrics.registry, loggerFor('metrics'), () => metrics.enableProcessMetrics());
+  // Metrics read the tree at scrape time; only the backend is wrapped, to time each apply. The recorder
+  // counts from the start; prom-client is loaded when metrics are first enabled (endpoint below).
+  const recorder = new MetricsRecorder();
   const deps: TreeDeps = {
     holder,
-    backend: metrics.timed(choice.backend),
+    backend: recorder.timed(choice.backend),
     exec: choice.exec,
     readers: sharedReaders(),
     pipelines: new Map(),
-    dynloads: metrics.dynloads,
+    dynloads: recorder.dynloads,
   };
 
   // The reload: validate the new configuration first; a bad one is refused and the running one stays.
@@ -136,11 +136,15 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     },
   });
 
-  metrics.watch({
-    actor: (id) => root.system.get(id) as AnyActorRef | undefined,
-    supervisor: () => (root.getSnapshot() as { context?: SupervisorContext }).context,
-    pipelines: deps.pipelines,
-  });
+  const endpoint = new MetricsService(
+    recorder,
+    () => ({
+      actor: (id) => root.system.get(id) as AnyActorRef | undefined,
+      supervisor: () => (root.getSnapshot() as { context?: SupervisorContext }).context,
+      pipelines: deps.pipelines,
+    }),
+    loggerFor('metrics'),
+  );
 
   const supLog = loggerFor('supervisor');
   root.on('supervisor.notice', (n) => supLog.log(n.level, n.message));

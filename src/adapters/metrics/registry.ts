@@ -9,9 +9,8 @@ import { MODULE_NAMES } from '../../../actors/plan-sources.js';
 import type { FwWriterContext } from '../../../machines/fw-writer.js';
 import type { ModuleCounters } from '../../../machines/module.js';
 import type { SupervisorContext } from '../../../machines/supervisor-types.js';
-import type { EntryOp } from '../../core/fw-plan.js';
-import { DynloadRunBoard } from './dynload-board.js';
-import { timedBackend, type ApplyKind } from './fw-timing.js';
+import type { DynloadRunBoard } from './dynload-board.js';
+import { MetricsRecorder } from './recorder.js';
 import { GrowingTotals, IncarnationTotals } from './totals.js';
 
 /** What the collectors read: the running tree, through snapshots. */
@@ -38,27 +37,30 @@ function slug(text: string): string {
 
 export class WatcherMetrics {
   readonly registry = new Registry();
-  /** the dynloaders' status board: give it to the tree as deps.dynloads */
-  readonly dynloads = new DynloadRunBoard();
-  private readonly applySeconds: Histogram<'kind'>;
-  private readonly applyFailures: Counter<'kind'>;
-  /** live entries added per module source (mod:LG), counted when the batch was applied */
-  private readonly bansAdded = new Map<string, number>();
+  private readonly bansAdded: ReadonlyMap<string, number>;
   private processMetrics: 'off' | 'on' = 'off';
 
-  constructor() {
-    this.applySeconds = new Histogram({
+  /** Reads the totals `recorder` kept so far and from now on; apply durations are observed from now on. */
+  constructor(private readonly recorder = new MetricsRecorder()) {
+    this.bansAdded = recorder.bansAdded;
+    const applySeconds = new Histogram({
       name: 'watcher_fw_apply_seconds',
       help: 'Time the firewall backend took per applied job: batch (live bans/unbans), replace (one dynloader set), plan (master load or repair), teardown',
       labelNames: ['kind'],
       buckets: APPLY_BUCKETS,
       registers: [this.registry],
     });
-    this.applyFailures = new Counter({
+    recorder.durationSink = (kind, seconds) => applySeconds.observe({ kind }, seconds);
+    const failures = recorder.applyFailures;
+    new Counter({
       name: 'watcher_fw_apply_failures_total',
       help: 'Firewall backend jobs that failed (fw-writer retries them with backoff)',
       labelNames: ['kind'],
       registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [kind, n] of failures) this.inc({ kind }, n);
+      },
     });
     const dynloads = this.dynloads;
     new Counter({
@@ -93,17 +95,14 @@ export class WatcherMetrics {
     });
   }
 
-  /** The backend fw-writer gets: the real one, timed. */
+  /** the dynloaders' status board (the recorder's): give it to the tree as deps.dynloads */
+  get dynloads(): DynloadRunBoard {
+    return this.recorder.dynloads;
+  }
+
+  /** The backend fw-writer gets: the real one, timed (by the recorder). */
   timed(backend: FirewallBackend): FirewallBackend {
-    return timedBackend(backend, {
-      applied: (kind: ApplyKind, seconds: number, ok: boolean) => {
-        this.applySeconds.observe({ kind }, seconds);
-        if (!ok) this.applyFailures.inc({ kind });
-      },
-      batch: (ops: readonly EntryOp[]) => {
-        for (const op of ops) if (op.op === 'add' && op.source.startsWith('mod:')) this.bansAdded.set(op.source, (this.bansAdded.get(op.source) ?? 0) + 1);
-      },
-    });
+    return this.recorder.timed(backend);
   }
 
   /** Node's process metrics (CPU, memory, event loop lag, GC): started with the endpoint, never stopped. */
