@@ -72,7 +72,7 @@ export async function daemonMasterLoad(ns: string, backend: BackendName, listTex
       `firewall:\n  backend: ${backend}\n  netns: ${ns}\n  keep_on_stop: false\n  verify_interval: 1h\nlists:\n  whitelist: ${root}/none\n  blacklist: ${root}/blacklist\n`,
     );
     const t0 = performance.now();
-    const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, WATCHER, 'run', '--config-dir', conf, '--state-dir', state, '--run-dir', path.join(root, 'run')], {
+    const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, WATCHER, 'run', '--config-dir', conf, '--state-dir', state, '--run-dir', path.join(root, 'run'), '--log-dir', path.join(root, 'log')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';

@@ -107,7 +107,7 @@ function rssOf(pid: number): number {
 export async function benchDaemonRss(offenders: number): Promise<Record<string, number>> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'watcher-rss-'));
   const conf = benchConfigDir(root, null, ['LG', 'MX', 'MB', 'WB'], 5);
-  const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, WATCHER, 'run', '--config-dir', conf, '--state-dir', path.join(root, 'state'), '--run-dir', path.join(root, 'run')], {
+  const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, WATCHER, 'run', '--config-dir', conf, '--state-dir', path.join(root, 'state'), '--run-dir', path.join(root, 'run'), '--log-dir', path.join(root, 'log')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
