@@ -4,7 +4,7 @@ import test from 'ava';
 import { parseIp } from '../../src/core/ip.js';
 import type { LogLine } from '../../src/core/logline/types.js';
 import { parseAccessLog } from '../../src/core/logline/index.js';
-import { compilePattern, compileRules, MAX_MESSAGE, type Rule } from '../../src/core/rules/index.js';
+import { compilePattern, compileRules, loadModuleRules, MAX_MESSAGE, type Rule } from '../../src/core/rules/index.js';
 
 function rule(id: string, pattern: string, extra: Partial<Rule> = {}): Rule {
   return { id, programs: ['sshd'], pattern, event: 'auth-failure', weight: 1, source: 'message', enabled: true, samples: { match: [], nomatch: [] }, ...extra };
@@ -263,4 +263,57 @@ test('every literal every match contains is a prefilter needle; optional and rep
   const line = (status: number) => parseAccessLog(`203.0.113.9 - - [22/Nov/2026:01:50:29 +0000] "GET /wp-login.php HTTP/1.1" ${status} 512 "-" "x"`)!;
   t.like(rules.match(line(404)), { ip: '203.0.113.9', rule: 'wp' });
   t.is(rules.match(line(200)), null);
+});
+
+test('a mandatory alternation of literals becomes an any-of prefilter; optional, repeated or short ones do not', (t) => {
+  const cases: [string, 'message' | 'access', string[] | null][] = [
+    ['"[^"]{0,64}" \\d{3} [0-9-]{1,20} "[^"]{0,64}" "(?:[^"]{0,64}?)(?:sqlmap/|Nikto|zgrab/)[^"]{0,64}"', 'access', ['sqlmap/', 'Nikto', 'zgrab/']],
+    ['Failed (?:password|keyboard-interactive/pam) for x from <IP>', 'message', ['password', 'keyboard-interactive/pam']],
+    // nested inside a group that must match once: still mandatory
+    ['a(?:b(?:alpha|beta)c) <IP>', 'message', ['alpha', 'beta']],
+    ['Connection (?:closed|reset) by <IP>', 'message', ['closed', 'reset']],
+    // the whole pattern is the alternation
+    ['foo <IP>|bar <IP> baz', 'message', null], // two <IP>: refused below, not here
+    ['x (?:closed|reset)? by <IP>', 'message', null], // optional
+    ['x (?:closed|reset)+ by <IP>', 'message', null], // repeated: under a quantifier
+    ['x (?:ab|reset) by <IP>', 'message', null], // an alternative without 3 fixed characters
+    ['x (?:[a-z]{3}|reset) by <IP>', 'message', null],
+  ];
+  for (const [pattern, source, anyOf] of cases) {
+    const r = compilePattern(pattern, source);
+    if (!r.ok) {
+      t.is(anyOf, null, pattern);
+      continue;
+    }
+    t.deepEqual(r.pattern.anyOf, anyOf, pattern);
+  }
+  // a line with none of them never reaches the regex; one with any of them is judged by it
+  const bots = compileRules([rule('bot', '"[^"]{0,64}" \\d{3} [0-9-]{1,20} "[^"]{0,64}" "(?:[^"]{0,64}?)(?:sqlmap/|Nikto|zgrab/)[^"]{0,64}"', { source: 'access', programs: ['*'] })]);
+  const ua = (agent: string) => parseAccessLog(`203.0.113.9 - - [22/Nov/2026:01:50:29 +0000] "GET / HTTP/1.1" 200 512 "-" "${agent}"`)!;
+  t.like(bots.match(ua('Mozilla/5.0 zgrab/0.x')), { rule: 'bot' });
+  t.like(bots.match(ua('sqlmap/1.7')), { rule: 'bot' });
+  t.is(bots.match(ua('Mozilla/5.0 (X11; Linux x86_64)')), null);
+  // regex metacharacters in the literals are searched for as text
+  const odd = compilePattern('x (?:a.b+c|(Hydra)|d|e{2}fgh) <IP>', 'message');
+  if (!odd.ok) return t.fail(odd.errors.join('\n'));
+  t.is(odd.pattern.anyOf, null); // `d` is too short: no prefilter
+  const paren = compileRules([rule('p', 'x (?:\\(Hydra\\)|a\\.b\\+c) <IP>')]);
+  t.like(paren.match(line('x (Hydra) 203.0.113.7')), { ip: '203.0.113.7' });
+  t.like(paren.match(line('x a.b+c 203.0.113.8')), { ip: '203.0.113.8' });
+  t.is(paren.match(line('x aXb+c 203.0.113.8')), null);
+});
+
+test('every shipped rule with an any-of prefilter passes it on each of its match samples', (t) => {
+  let checked = 0;
+  for (const m of ['LG', 'MX', 'MB', 'WB'] as const) {
+    for (const r of loadModuleRules(m, { localDir: null }).rules) {
+      const c = compilePattern(r.pattern, r.source);
+      if (!c.ok || c.pattern.anyOf === null) continue;
+      for (const s of r.samples.match) {
+        t.true(c.pattern.anyOf.some((lit) => s.line.includes(lit)), `${r.id}: ${s.line}`);
+        checked++;
+      }
+    }
+  }
+  t.true(checked > 20, `${checked} samples checked`);
 });

@@ -1,7 +1,7 @@
 // Turns one pattern as written into an anchored RegExp plus its prefilter facts, or explains why it
 // is refused. Pure: the loader reports the errors with file:line; the engine only compiles good ones.
 import { CharSet } from './charset.js';
-import { literalsOf } from './literals.js';
+import { anyOfLiterals, literalsOf } from './literals.js';
 import { expandPlaceholders, MAX_MESSAGE } from './placeholders.js';
 import { parseRegex, type Node } from './regex-ast.js';
 import { altsFirst, checkSafety, nullable, wideFieldBeforeIp } from './safety.js';
@@ -18,6 +18,9 @@ export interface CompiledPattern {
   /** the other literals of 3 characters or more every match contains: checked after the needle (a
    *  request line's ` HTTP/` is in every access line, its `" 404 ` is not) */
   needles: readonly string[];
+  /** texts of which every match contains one (a mandatory alternation of literals), or null: one
+   *  unanchored search for any of them before the regex runs */
+  anyOf: readonly string[] | null;
   /** ASCII codes a match can start with; 128 stands for any non-ASCII first character */
   firstChars: number[];
   /** the pattern matches the empty message */
@@ -88,6 +91,7 @@ export function compilePattern(pattern: string, source: RuleSource): PatternResu
       prefix: lit.prefix,
       needle: lit.longest.length >= 3 ? lit.longest : '',
       needles: [...new Set(lit.runs.filter((r) => r.length >= 3 && r !== lit.longest))],
+      anyOf: anyOfLiterals(alts),
       firstChars,
       matchesEmpty: alts.some((seq) => seq.every(nullable)),
       cost: safety.cost,

@@ -16,6 +16,8 @@ interface CompiledRule {
   readonly prefix: string;
   readonly needle: string;
   readonly needles: readonly string[];
+  /** matches when the message contains any text of a mandatory alternation (see anyOfLiterals), or null */
+  readonly anyOf: RegExp | null;
 }
 
 /** Candidate rules by the first character of the message: 0-127 ASCII, 128 any other, 129 empty. */
@@ -101,6 +103,7 @@ export function compileRules(rules: readonly Rule[]): RuleSet {
       prefix: p.prefix,
       needle: p.needle,
       needles: p.needles,
+      anyOf: p.anyOf === null ? null : new RegExp(p.anyOf.map(escapeRegex).join('|')),
     };
     (rule.source === 'access' ? access : other).push({ rule: compiled, programs: rule.programs, firstChars: p.firstChars, matchesEmpty: p.matchesEmpty });
     ids.push(rule.id);
@@ -130,6 +133,7 @@ class CompiledRuleSet implements RuleSet {
       if (r.prefix !== '' && !msg.startsWith(r.prefix)) continue;
       if (r.needle !== '' && !msg.includes(r.needle)) continue;
       if (!containsAll(msg, r.needles)) continue;
+      if (r.anyOf !== null && !r.anyOf.test(msg)) continue;
       const m = r.re.exec(msg);
       if (m === null) continue;
       const d = detection(r, m, line);
@@ -154,6 +158,7 @@ class CompiledRuleSet implements RuleSet {
     for (const r of list) {
       if (r.prefix !== '' && !msg.startsWith(r.prefix)) misses.push({ rule: r.id, why: 'prefix' });
       else if (r.needle !== '' && !msg.includes(r.needle)) misses.push({ rule: r.id, why: 'literal' });
+      else if (!containsAll(msg, r.needles) || (r.anyOf !== null && !r.anyOf.test(msg))) misses.push({ rule: r.id, why: 'literal' });
       else {
         const m = r.re.exec(msg);
         const d = m === null ? null : detection(r, m, line);
@@ -163,6 +168,11 @@ class CompiledRuleSet implements RuleSet {
     }
     return { outcome: 'no-match', program: line.program, skipped: all.size - list.length, misses };
   }
+}
+
+/** `text` as a regex matching exactly it. */
+function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
 /** Every literal of a rule is in the message: a regex run is far dearer than a few substring searches. */
