@@ -5,4 +5,4 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/ensure-deps.sh runtime
 npx tsc -p tsconfig.build.json
-exec node --max-semi-space-size=1 --optimize-for-size --v8-pool-size=1 bin/watcher.js run --state-dir ./state --config-dir ./state/watcher.d --log-dir ./state/log "$@"
+exec node --max-semi-space-size=1 --v8-pool-size=1 --heap-growing-percent=50 bin/watcher.js run --state-dir ./state --config-dir ./state/watcher.d --log-dir ./state/log "$@"

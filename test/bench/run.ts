@@ -4,6 +4,7 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { benchAggregate } from './aggregate.bench.js';
 import { benchPipeline } from './pipeline.bench.js';
+import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { benchBanLatency, benchDaemonRss } from './module.bench.js';
 import { benchHeaders } from './logline.bench.js';
 import { benchRules } from './rules.bench.js';
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
   if (want('pipeline')) {
     note('pipeline: 1,000,000-line mixed syslog (LG+MX+MB) and 1,000,000-line nginx access log (WB), one core');
     out.pipeline = benchPipeline(1_000_000);
+    note('pipeline again with the daemon\'s Node flags (a small heap: the figure the daemon reaches)');
+    out.pipelineDaemonFlags = benchPipeline(1_000_000, 3, DAEMON_NODE_FLAGS);
   }
   if (want('parts')) {
     note('parts: header parsing, rules, database, file source');

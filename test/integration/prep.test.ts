@@ -170,7 +170,7 @@ if (why) {
 
     // Contents.
     const unit = read(root, 'etc/systemd/system/watcher.service');
-    t.regex(unit, new RegExp(`^ExecStart=${NODE} --max-semi-space-size=1 --optimize-for-size --v8-pool-size=1 ${WATCHER} run --config-dir /etc/watcher/watcher.d$`, 'm'));
+    t.regex(unit, new RegExp(`^ExecStart=${NODE} --max-semi-space-size=1 --v8-pool-size=1 --heap-growing-percent=50 ${WATCHER} run --config-dir /etc/watcher/watcher.d$`, 'm'));
     for (const line of ['ExecReload=/bin/kill -HUP $MAINPID', 'Restart=on-failure', 'StartLimitBurst=5', 'NoNewPrivileges=yes', 'ProtectSystem=strict',
       'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_DAC_READ_SEARCH', 'StateDirectory=watcher', 'RuntimeDirectory=watcher', 'LogsDirectory=watcher', 'KillMode=mixed']) {
       t.true(unit.split('\n').includes(line), `unit has ${line}`);

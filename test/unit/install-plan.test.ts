@@ -116,7 +116,7 @@ const input = (over: Partial<PlanInput> = {}): PlanInput => ({
   os: parseOsRelease(OS.debian),
   init: 'systemd',
   node: '/usr/bin/node',
-  nodeFlags: ['--max-semi-space-size=1', '--optimize-for-size', '--v8-pool-size=1'],
+  nodeFlags: ['--max-semi-space-size=1', '--v8-pool-size=1', '--heap-growing-percent=50'],
   packageDir: '/opt/watcher',
   templates: readTemplates(new URL('../..', import.meta.url).pathname),
   hostAddresses: ['192.0.2.2'],
@@ -131,7 +131,7 @@ const content = (a: Action | undefined) => (a?.kind === 'file' ? a.content : '')
 test('plan: systemd unit with this installation, or a SysV script; snippets only for installed daemons', (t) => {
   const sd = byPath(planPrep(input()));
   const unit = content(sd.get('/etc/systemd/system/watcher.service'));
-  t.regex(unit, /^ExecStart=\/usr\/bin\/node --max-semi-space-size=1 --optimize-for-size --v8-pool-size=1 \/opt\/watcher\/bin\/watcher\.js run --config-dir \/etc\/watcher\/watcher\.d$/m);
+  t.regex(unit, /^ExecStart=\/usr\/bin\/node --max-semi-space-size=1 --v8-pool-size=1 --heap-growing-percent=50 \/opt\/watcher\/bin\/watcher\.js run --config-dir \/etc\/watcher\/watcher\.d$/m);
   t.false(sd.has('/etc/init.d/watcher'));
   t.true(sd.has('/etc/rsyslog.d/30-watcher.conf'));
   t.false(sd.has('/etc/syslog-ng/conf.d/watcher.conf'));
