@@ -18,6 +18,7 @@ import { NftBackend } from '../../actors/fw/nft-backend.js';
 import type { FirewallBackend } from '../../actors/fw/backend.js';
 import { loggerFor } from '../../src/log.js';
 import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
+import { waitForQuiet, type Quiet } from './quiet.js';
 
 export type BackendName = 'ipset' | 'nftables';
 
@@ -39,6 +40,8 @@ export interface LiveBans {
   longestGcMs: number;
   burst: number;
   burstSeconds: number;
+  /** the wait for a quiet machine after the load, before the single bans (see quiet.ts) */
+  quiet: Quiet;
   verifiedInKernel: boolean;
   nodeFlags: string[];
 }
@@ -101,6 +104,7 @@ export async function measureLiveBans(ns: string, name: BackendName, readList: (
   try {
     await request('plan', { type: 'plan.apply', plan });
     plan = null;
+    const quiet = await waitForQuiet();
     const ip = (i: number) => `100.${64 + ((i >>> 16) & 63)}.${(i >>> 8) & 255}.${i & 255}`;
     const op = (i: number): EntryOp => ({ op: 'add', source: 'mod:LG', entry: ip(i), family: 4 });
     gcs.observe({ entryTypes: ['gc'] });
@@ -139,6 +143,7 @@ export async function measureLiveBans(ns: string, name: BackendName, readList: (
       longestGcMs: r3(pauses.reduce((m, p) => Math.max(m, p.end - p.start), 0)),
       burst,
       burstSeconds: r3(burstSeconds),
+      quiet,
       verifiedInKernel: probe.code === 0,
       nodeFlags: process.execArgv.filter((a, i, all) => !a.startsWith('--import') && all[i - 1] !== '--import'),
     };
