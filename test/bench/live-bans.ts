@@ -1,7 +1,6 @@
 // Live-ban latency through fw-writer (request sent -> fw.applied back, so the entry is in the kernel)
 // into a firewall already holding a big list. Run as its own process (`liveBansInChild`) with the
 // daemon's Node flags, so the heap and GC it measures are the daemon's, not the bench runner's.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import type { FirewallBackend } from '../../actors/fw/backend.js';
 import { loggerFor } from '../../src/log.js';
 import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { waitForQuiet, type Quiet } from './quiet.js';
+import { jsonFromChild, printResultAndExit } from './child.js';
 
 export type BackendName = 'ipset' | 'nftables';
 
@@ -162,14 +162,7 @@ export async function liveBansInChild(ns: string, name: BackendName, listText: s
   try {
     const list = path.join(dir, 'list');
     writeFileSync(list, listText);
-    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--import', 'tsx', SELF, ns, name, list, String(bans), String(burst)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    if (code !== 0) throw new Error(`live-ban benchmark child exited with ${code}`);
-    return JSON.parse(out) as LiveBans;
+    return await jsonFromChild<LiveBans>(SELF, [ns, name, list, String(bans), String(burst)], DAEMON_NODE_FLAGS, 'live-ban');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -177,14 +170,5 @@ export async function liveBansInChild(ns: string, name: BackendName, listText: s
 
 if (process.argv[1] === SELF) {
   const [ns, name, list, bans, burst] = process.argv.slice(2);
-  measureLiveBans(ns!, name as BackendName, () => readFileSync(list!, 'utf8'), Number(bans), Number(burst)).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r));
-      process.exit(0);
-    },
-    (e: unknown) => {
-      process.stderr.write(`live bans failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exit(1);
-    },
-  );
+  printResultAndExit(measureLiveBans(ns!, name as BackendName, () => readFileSync(list!, 'utf8'), Number(bans), Number(burst)), 'live bans');
 }

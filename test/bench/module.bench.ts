@@ -20,6 +20,7 @@ import { sharedReaders } from '../../actors/module/pipeline.js';
 import { benchNamespace } from './firewall.bench.js';
 import { DAEMON_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 import { waitForQuiet } from './quiet.js';
+import { jsonFromChild, printResultAndExit } from './child.js';
 
 const WATCHER = fileURLToPath(new URL('../../dist/src/cli/watcher.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -154,23 +155,9 @@ const SELF = fileURLToPath(import.meta.url);
  * daemon's Node flags (its heap, GC and V8 worker threads are the daemon's, not the bench runner's).
  */
 export async function benchBanLatency(n: number, limit = 3): Promise<Record<string, number>> {
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--import', 'tsx', SELF, 'latency', String(n), String(limit)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  if (code !== 0) throw new Error(`ban-latency benchmark child exited with ${code}`);
-  return JSON.parse(out) as Record<string, number>;
+  return jsonFromChild<Record<string, number>>(SELF, ['latency', String(n), String(limit)], DAEMON_NODE_FLAGS, 'ban-latency');
 }
 
 if (process.argv[1] === SELF && process.argv[2] === 'latency') {
-  banLatencyHere(Number(process.argv[3]), Number(process.argv[4])).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r));
-      process.exit(0);
-    },
-    (e: unknown) => {
-      process.stderr.write(`ban latency failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exit(1);
-    },
-  );
+  printResultAndExit(banLatencyHere(Number(process.argv[3]), Number(process.argv[4])), 'ban latency');
 }

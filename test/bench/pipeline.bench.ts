@@ -8,7 +8,6 @@ import { mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LineSplitter } from '../../src/core/lines/splitter.js';
 import { compileRules, loadModuleRules } from '../../src/core/rules/index.js';
@@ -20,6 +19,7 @@ import { AddressMatcher, aggregate } from '../../src/core/aggregate.js';
 import { resolveBanPolicy } from '../../src/core/policy/ban-policy.js';
 import type { Detection, ModuleName } from '../../src/core/logline/types.js';
 import { xorshift32 as rng } from '../helpers/prng.js';
+import { jsonFromChild, printResultAndExit } from './child.js';
 
 const NOISE: [string, string][] = [
   ['sshd', 'Accepted publickey for deploy from {ip} port 50412 ssh2: ED25519 SHA256:0GtKdYGSX+1kWyo5GCkJ4w9L0T7bXfWmQ8hXbkqoMdA'],
@@ -197,13 +197,12 @@ const SELF = fileURLToPath(import.meta.url);
  * aggregate) made every major GC of the pipeline dearer and cost it a fifth of its rate. `nodeFlags`:
  * e.g. the daemon's.
  */
-export function benchPipeline(n: number, runs = 3, nodeFlags: readonly string[] = []): { mixed: PipelineBest; access: PipelineBest; nodeFlags: string[] } {
-  const r = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', SELF, String(n), String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
-  if (r.status !== 0) throw new Error(`pipeline benchmark child exited with ${r.status ?? r.signal}`);
-  return { ...(JSON.parse(r.stdout) as { mixed: PipelineBest; access: PipelineBest }), nodeFlags: [...nodeFlags] };
+export async function benchPipeline(n: number, runs = 3, nodeFlags: readonly string[] = []): Promise<{ mixed: PipelineBest; access: PipelineBest; nodeFlags: string[] }> {
+  const r = await jsonFromChild<{ mixed: PipelineBest; access: PipelineBest }>(SELF, [String(n), String(runs)], nodeFlags, 'pipeline');
+  return { ...r, nodeFlags: [...nodeFlags] };
 }
 
 if (process.argv[1] === SELF) {
   const [n, runs] = process.argv.slice(2);
-  process.stdout.write(JSON.stringify(benchHere(Number(n), Number(runs))));
+  printResultAndExit(Promise.resolve().then(() => benchHere(Number(n), Number(runs))), 'pipeline');
 }

@@ -38,9 +38,9 @@ async function main(): Promise<void> {
   }
   if (want('pipeline')) {
     note('pipeline: 1,000,000-line mixed syslog (LG+MX+MB) and 1,000,000-line nginx access log (WB), one core');
-    out.pipeline = benchPipeline(1_000_000);
+    out.pipeline = await benchPipeline(1_000_000);
     note('pipeline again with the daemon\'s Node flags (a small heap: the figure the daemon reaches)');
-    out.pipelineDaemonFlags = benchPipeline(1_000_000, 3, DAEMON_NODE_FLAGS);
+    out.pipelineDaemonFlags = await benchPipeline(1_000_000, 3, DAEMON_NODE_FLAGS);
   }
   if (want('parts')) {
     note('parts: header parsing, rules, database, file source');
