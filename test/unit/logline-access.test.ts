@@ -12,6 +12,13 @@ function http(p: Partial<HttpFields>): HttpFields {
   return { method: '', path: '', protocol: '', status: null, bytes: null, user: null, referer: null, userAgent: null, ...p };
 }
 
+/** The fields read one by one (they are computed when first read), as a plain object. */
+function plain(h: HttpFields | undefined): HttpFields | undefined {
+  if (h === undefined) return undefined;
+  const { method, path, protocol, status, bytes, user, referer, userAgent } = h;
+  return { method, path, protocol, status, bytes, user, referer, userAgent };
+}
+
 // [name, line, expected subset]
 const cases: [string, string, Partial<LogLine>][] = [
   ['nginx combined, basic auth failure', '203.0.113.5 - admin [22/Nov/2026:01:50:29 +0000] "GET /private/ HTTP/1.1" 401 179 "-" "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"', {
@@ -76,7 +83,7 @@ for (const [name, line, expected] of cases) {
     const r = parseAccessLog(line);
     t.not(r, null);
     t.like(r as LogLine, expected);
-    if (expected.http) t.deepEqual(r?.http, expected.http);
+    if (expected.http) t.deepEqual(plain(r?.http), expected.http);
   });
 }
 

@@ -82,6 +82,50 @@ function httpFields(s: string, q: number, r: number, end: number, user: string |
 }
 
 /**
+ * A line's request fields, sliced only when first read: rules match the message, and the hot path asks
+ * only whether a line has request fields (a third of an access line's parse time and eight objects went
+ * to fields nobody read). Read-only, like the plain HttpFields it stands for; fields() gives that object.
+ */
+export class RequestFields implements HttpFields {
+  private parsed: HttpFields | null = null;
+
+  constructor(
+    private readonly s: string,
+    private readonly q: number,
+    private readonly r: number,
+    private readonly end: number,
+    readonly user: string | null,
+  ) {}
+
+  /** The fields as a plain object (computed once). */
+  fields(): HttpFields {
+    return (this.parsed ??= httpFields(this.s, this.q, this.r, this.end, this.user));
+  }
+
+  get method(): string {
+    return this.fields().method;
+  }
+  get path(): string {
+    return this.fields().path;
+  }
+  get protocol(): string {
+    return this.fields().protocol;
+  }
+  get status(): number | null {
+    return this.fields().status;
+  }
+  get bytes(): number | null {
+    return this.fields().bytes;
+  }
+  get referer(): string | null {
+    return this.fields().referer;
+  }
+  get userAgent(): string | null {
+    return this.fields().userAgent;
+  }
+}
+
+/**
  * The access-log line in s; time falls back to fallbackTime when the stamp is impossible. Formats
  * are told apart from the left, where only the server writes: `client - user [` (ident is `-`) or
  * `vhost client - user [`. The user field is client-chosen and may hold spaces and brackets, so the
@@ -137,7 +181,7 @@ function parseAccessText(
   const user = userEnd === userStart + 1 && s.charCodeAt(userStart) === DASH ? null : s.slice(userStart, userEnd);
   const q = msgStart + 1;
   const r = quotedEnd(s, q, end);
-  const http = httpFields(s, q, r, end, user);
+  const http = new RequestFields(s, q, r, end, user);
   return webLine(
     timeOrNull(time) ?? fallbackTime,
     host,

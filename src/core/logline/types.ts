@@ -32,21 +32,21 @@ export interface LogLine {
  */
 export interface HttpFields {
   /** `GET`; '' when the request line has no space (`-`, TLS bytes on a plain port) */
-  method: string;
+  readonly method: string;
   /** the request target between the first and last space of the request line; '' when unknown */
-  path: string;
+  readonly path: string;
   /** `HTTP/1.1`; '' for a missing or HTTP/0.9-shaped request line */
-  protocol: string;
+  readonly protocol: string;
   /** the status code; null when the field is missing or not a number */
-  status: number | null;
+  readonly status: number | null;
   /** the response size field; null when `-`, missing or not a number */
-  bytes: number | null;
+  readonly bytes: number | null;
   /** the authenticated user field (`%u` / `$remote_user`); null when `-` */
-  user: string | null;
+  readonly user: string | null;
   /** the quoted Referer field's content; null when the format has none (common log format) */
-  referer: string | null;
+  readonly referer: string | null;
   /** the quoted User-Agent field's content; null when the format has none */
-  userAgent: string | null;
+  readonly userAgent: string | null;
 }
 
 /** One rule matched one line: an affair candidate for the module. */
