@@ -34,3 +34,18 @@ test('modules with the same kind of parser share one parse of a batch', (t) => {
   memo.get([...LINES], parserKind('LG', 'syslog'), counted, ctx);
   t.is(calls, 6, 'another batch with the same text is its own batch');
 });
+
+test('only the last few batches are remembered, so none is kept alive for long', (t) => {
+  const memo = new ParsedBatches();
+  let calls = 0;
+  const base = lineParser('LG', 'syslog');
+  const counted = (l: string, c: ParseContext) => (calls++, base(l, c));
+  const first = [LINES[0]!];
+  memo.get(first, 'syslog', counted, ctx);
+  memo.get(first, 'syslog', counted, ctx);
+  t.is(calls, 1, 'asked again right away: remembered');
+  for (let i = 0; i < 4; i++) memo.get([LINES[0]!], 'syslog', counted, ctx);
+  t.is(calls, 5);
+  memo.get(first, 'syslog', counted, ctx);
+  t.is(calls, 6, 'four batches later the first is parsed afresh');
+});

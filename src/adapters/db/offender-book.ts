@@ -4,6 +4,7 @@
 // drops from memory an offender whose row is not current.
 import type Database from 'better-sqlite3';
 import type { IpValue } from '../../core/ip.js';
+import { ownString } from '../../core/own-string.js';
 import type { AddressMatcher } from '../../core/ip-matcher.js';
 import { fromPairs, type WindowPairs } from '../../core/policy/affair-window.js';
 import { DNS_CLASSES, isDnsClass, type DnsClass } from '../../core/policy/dns-class.js';
@@ -51,11 +52,15 @@ export class Offender implements LiveOffender {
   private readonly v6: IpValue | null;
 
   /** `ip` is the canonical text of `value`, a single address. */
+  readonly ip: string;
+
   constructor(
-    readonly ip: string,
+    ip: string,
     value: IpValue,
     time: number,
   ) {
+    // held as long as the offender is: never a slice of the line it came from (see ownString)
+    this.ip = ownString(ip);
     this.family = value.family;
     this.v4 = value.family === 4 ? value.v4 : 0;
     this.v6 = value.family === 6 ? { family: 6, v6: value.v6, prefix: value.prefix, normalised: false } : null;

@@ -5,6 +5,7 @@ import type { DnsClass } from '../../core/policy/dns-class.js';
 import { classifyAddress, type DnsLookups } from './classify-address.js';
 import { createResolver } from './resolver.js';
 import { TtlCache } from './ttl-cache.js';
+import { ownString } from '../../core/own-string.js';
 
 export interface DnsClassifierOptions {
   /** resolver addresses ("127.0.0.1:5353", "[2001:db8::53]:53"); empty: the system's */
@@ -90,6 +91,8 @@ export class DnsClassifier {
     }
     const running = this.inflight.get(ip);
     if (running !== undefined) return running;
+    // cached for the TTL: never a slice pinning the chunk of log its line came from
+    ip = ownString(ip);
     if (this.life.signal.aborted || this.limit.pendingCount >= this.options.maxQueue) {
       this.counters.shed++;
       return Promise.resolve('unknown');

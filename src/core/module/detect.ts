@@ -43,19 +43,34 @@ export function parseBatch<T>(items: readonly T[], parse: (item: T, ctx: ParseCo
   return lines;
 }
 
+/** Batches remembered: a fan-out hands one batch to every module in one synchronous loop (see Fanout). */
+const RECENT = 4;
+
 /**
  * Each module reading one fanned-out batch would parse every header again: the first one to ask
- * parses it, the others reuse the LogLines (never changed by anyone), while the batch is alive.
+ * parses it, the others reuse the LogLines (never changed by anyone). Only the last few batches are
+ * remembered, by identity, with strong references: a WeakMap kept every batch's lines alive until a
+ * full GC saw its key die, and its ephemerons doubled the young-generation GC time of the pipeline.
  */
 export class ParsedBatches {
-  private readonly memo = new WeakMap<readonly unknown[], Map<string, (LogLine | null)[]>>();
+  private readonly items: (readonly unknown[] | null)[] = new Array<readonly unknown[] | null>(RECENT).fill(null);
+  private readonly byKind: (Map<string, (LogLine | null)[]> | null)[] = new Array<Map<string, (LogLine | null)[]> | null>(RECENT).fill(null);
+  private next = 0;
 
   /** `items` parsed by `parse`, whose kind (parserKind) is `kind`. */
   get<T>(items: readonly T[], kind: string, parse: (item: T, ctx: ParseContext) => LogLine | null, ctx: ParseContext): (LogLine | null)[] {
-    let byKind = this.memo.get(items);
-    if (byKind === undefined) {
+    let byKind: Map<string, (LogLine | null)[]> | null = null;
+    for (let i = 0; i < RECENT; i++) {
+      if (this.items[i] === items) {
+        byKind = this.byKind[i]!;
+        break;
+      }
+    }
+    if (byKind === null) {
       byKind = new Map();
-      this.memo.set(items, byKind);
+      this.items[this.next] = items;
+      this.byKind[this.next] = byKind;
+      this.next = (this.next + 1) % RECENT;
     }
     let lines = byKind.get(kind);
     if (lines === undefined) {

@@ -3,6 +3,7 @@
 // found by their number), pruned as time passes, so memory stays bounded by the pairs of one window. Pure.
 import { scanDottedQuad } from '../ip.js';
 import { U32Table } from '../u32-table.js';
+import { ownString } from '../own-string.js';
 
 /** One vhost's clients: IPv4 ones by number, any other text (IPv6, mapped) by string. */
 interface Clients {
@@ -35,7 +36,7 @@ export class FloodCounter {
     let clients = this.byVhost.get(vhost);
     if (clients === undefined) {
       clients = { v4: new U32Table(), other: new Map() };
-      this.byVhost.set(vhost, clients);
+      this.byVhost.set(ownString(vhost), clients);
     }
     const v4 = scanDottedQuad(client, 0, client.length, scratch) === 32 && scratch[1] === client.length;
     const key = scratch[0]!;
@@ -45,7 +46,7 @@ export class FloodCounter {
       this.start[s] = now;
       this.count[s] = 1;
       if (v4) clients.v4.set(key, s);
-      else clients.other.set(client, s);
+      else clients.other.set(ownString(client), s);
       this.pairs++;
       return false;
     }

@@ -2,6 +2,7 @@
 // runs them in file order on one parsed line. No I/O, no clock; allocates nothing until a regex matches.
 import { WatcherError } from '../errors.js';
 import { parseIp, scanDottedQuad } from '../ip.js';
+import { ownString } from '../own-string.js';
 import type { Detection, LogLine } from '../logline/types.js';
 import { compilePattern } from './compile.js';
 import { MAX_MESSAGE } from './placeholders.js';
@@ -205,9 +206,9 @@ function normalise(text: string): Address | null {
   if (known !== undefined) return known;
   const p = parseIp(text);
   // a network (or anything parseIp refuses) is not an address a daemon logs for a client
-  const a: Address | null = p.ok && p.ip.prefix === (p.ip.family === 4 ? 32 : 128) ? { addr: p.ip.addr, family: p.ip.family } : null;
+  const a: Address | null = p.ok && p.ip.prefix === (p.ip.family === 4 ? 32 : 128) ? { addr: ownString(p.ip.addr), family: p.ip.family } : null;
   if (slowPath.size >= SLOW_PATH_ENTRIES) slowPath.clear();
-  slowPath.set(text, a);
+  slowPath.set(ownString(text), a);
   return a;
 }
 
