@@ -11,7 +11,7 @@ import { decideSubnet, subnetOf } from '../../core/policy/subnet.js';
 import type { BanRow } from './ban-row.js';
 import type { BanTable } from './ban-table.js';
 import { MultiRowWriter } from './multi-row.js';
-import { Offender, type OffenderBook } from './offender-book.js';
+import { OffenderCursor, type OffenderBook } from './offender-book.js';
 import type { PositionTable, SourcePosition } from './position-store.js';
 
 /** What one batch is judged with. */
@@ -47,6 +47,8 @@ export function hostAddress(text: string): ParsedIp | undefined {
 export class AffairRecorder {
   private readonly affairs: MultiRowWriter;
   private readonly kinds: AffairKinds;
+  // the one LiveOffender the policy judges: each affair's record is loaded into it and stored back
+  private readonly cursor = new OffenderCursor();
 
   constructor(
     db: Database.Database,
@@ -62,39 +64,47 @@ export class AffairRecorder {
   batch(detections: readonly Detection[], ctx: BatchContext, at: PositionAt | undefined): BatchResult {
     const out: BatchResult = { recorded: 0, ignored: 0, invalid: 0, bans: [] };
     const classOf = ctx.classOf;
+    const book = this.offenders;
+    const o = book.slots;
+    const cur = this.cursor;
     for (let i = 0; i < detections.length; i++) {
       const d = detections[i]!;
       const time = d.time ?? ctx.now;
       // a known offender's text is its canonical key: no parsing on the common path
-      let o = this.offenders.cached(d.ip);
-      let fresh = false;
-      if (o !== undefined) this.offenders.willChange(o);
-      else {
-        const parsed = hostAddress(d.ip);
+      let s = book.cached(d.ip);
+      let parsed: ParsedIp | undefined;
+      if (s < 0) {
+        parsed = hostAddress(d.ip);
         if (parsed === undefined) {
           out.invalid++;
           continue;
         }
-        o = this.offenders.get(parsed.addr, parsed);
-        if (o !== undefined) this.offenders.willChange(o);
-        else {
-          o = new Offender(parsed.addr, parsed, time);
-          fresh = true;
-        }
+        s = book.get(parsed.addr, parsed);
       }
-      // the whitelist is asked once per offender and whitelist (the offender remembers the answer)
-      const v = applyAffair(o, o.checkedAgainst === ctx.whitelist ? o.ip : o.value, time, d.weight, ctx, classOf?.(o.ip));
+      let ip: string;
+      if (s >= 0) {
+        o.willChange(s);
+        o.load(s, cur);
+        ip = o.ip(s);
+      } else {
+        cur.fresh();
+        ip = parsed!.addr;
+      }
+      // the whitelist is asked once per offender and whitelist (the record remembers the answer)
+      const addr = cur.checkedAgainst === ctx.whitelist ? ip : s >= 0 ? o.value(s) : parsed!;
+      const v = applyAffair(cur, addr, time, d.weight, ctx, classOf?.(ip));
       if (v === IGNORED) {
+        if (s >= 0) o.store(s, cur); // the whitelist answer, remembered
         out.ignored++;
         continue;
       }
-      if (fresh) this.offenders.adopt(o);
-      this.affairs.add5(o.family === 4 ? o.v4 : o.ip, time, this.kinds.id(d.rule, d.event, d.weight), d.user ?? null, d.vhost ?? null);
+      if (s < 0) s = o.create(parsed!.addr, parsed!, time);
+      o.store(s, cur);
+      this.affairs.add5(o.family(s) === 4 ? o.v4(s) : o.ip(s), time, this.kinds.id(d.rule, d.event, d.weight), d.user ?? null, d.vhost ?? null);
       out.recorded++;
-      if (time < o.firstSeen) o.firstSeen = time;
-      if (time > o.lastSeen) o.lastSeen = time;
-      if (v.action === 'ban') this.ban(o, v, d.rule, ctx, out.bans);
-      this.offenders.changed(o);
+      o.seen(s, time);
+      if (v.action === 'ban') this.ban(s, v, d.rule, ctx, out.bans);
+      book.changed(s);
     }
     this.affairs.finish();
     this.bans.flush();
@@ -111,30 +121,35 @@ export class AffairRecorder {
 
   reclassify(text: string, cls: DnsClass, ctx: PolicyContext): BanRow[] {
     const host = hostAddress(text);
-    const o = host && this.offenders.get(host.addr, host);
+    const s = host ? this.offenders.get(host.addr, host) : -1;
     // an address never recorded (whitelisted, or forgotten) has nothing to re-evaluate
-    if (o === undefined) return [];
+    if (s < 0) return [];
+    const o = this.offenders.slots;
     const bans: BanRow[] = [];
-    this.offenders.willChange(o);
-    const v = applyDnsClass(o, o.value, cls, ctx);
-    if (v.action === 'ban') this.ban(o, v, null, ctx, bans);
-    this.offenders.changed(o);
+    o.willChange(s);
+    o.load(s, this.cursor);
+    const v = applyDnsClass(this.cursor, o.value(s), cls, ctx);
+    o.store(s, this.cursor);
+    if (v.action === 'ban') this.ban(s, v, null, ctx, bans);
+    this.offenders.changed(s);
     this.bans.flush();
     return bans;
   }
 
   // Writes the pending ban the policy decided (and maybe its subnet's). A still-current earlier ban of the
   // address can only be the offender's latest one: that one is superseded.
-  private ban(o: Offender, d: BanDecision, rule: string | null, ctx: PolicyContext, bans: BanRow[]): void {
+  private ban(s: number, d: BanDecision, rule: string | null, ctx: PolicyContext, bans: BanRow[]): void {
+    const o = this.offenders.slots;
     const sub = ctx.policy.subnet;
-    const subnet = sub ? subnetOf(o.value, sub) : null;
-    const ban = this.bans.add({ entry: o.ip, family: o.family, since: d.since, until: d.until, reason: d.reason, rule, subnet }, o.banId);
-    o.banId = ban.id;
+    const value = o.value(s);
+    const subnet = sub ? subnetOf(value, sub) : null;
+    const ban = this.bans.add({ entry: o.ip(s), family: o.family(s), since: d.since, until: d.until, reason: d.reason, rule, subnet }, o.banId(s));
+    o.setBanId(s, ban.id);
     bans.push(ban);
     if (sub && subnet) {
-      const s = decideSubnet(this.bans.subnetFacts(subnet, ctx.now - sub.windowMs), ctx.policy, ctx.whitelist, ctx.now);
-      if (s.action === 'ban') {
-        bans.push(this.bans.addSubnet({ entry: s.cidr, family: o.family, since: s.since, until: s.until, reason: s.reason, rule: null, subnet: null }));
+      const sd = decideSubnet(this.bans.subnetFacts(subnet, ctx.now - sub.windowMs), ctx.policy, ctx.whitelist, ctx.now);
+      if (sd.action === 'ban') {
+        bans.push(this.bans.addSubnet({ entry: sd.cidr, family: value.family, since: sd.since, until: sd.until, reason: sd.reason, rule: null, subnet: null }));
       }
     }
   }

@@ -115,11 +115,12 @@ export class ModuleDb {
     this.unbanTx = this.guarded(
       db.transaction((entry: string) => {
         const rows = this.bans.remove(entry, this.clock());
-        const o = this.offenders.cached(entry);
-        if (o !== undefined && rows.some((b) => b.id === o.banId)) {
-          this.offenders.willChange(o);
-          o.bannedUntil = null;
-          this.offenders.changed(o);
+        const o = this.offenders.slots;
+        const s = this.offenders.cached(entry);
+        if (s >= 0 && rows.some((b) => b.id === o.banId(s))) {
+          o.willChange(s);
+          o.setBannedUntil(s, null);
+          this.offenders.changed(s);
         }
         return rows;
       }),
@@ -130,12 +131,13 @@ export class ModuleDb {
       db.transaction((ip: ParsedIp, since: number, until: number | null) => {
         const entry = formatIp(ip);
         const row = this.bans.addManual({ entry, family: ip.family, since, until, reason: 'manual', rule: null, subnet: null });
-        const o = ip.prefix === (ip.family === 4 ? 32 : 128) ? this.offenders.get(entry, ip) : undefined;
-        if (o !== undefined) {
-          this.offenders.willChange(o);
-          o.banId = row.id;
-          o.bannedUntil = until ?? Number.POSITIVE_INFINITY;
-          this.offenders.changed(o);
+        const s = ip.prefix === (ip.family === 4 ? 32 : 128) ? this.offenders.get(entry, ip) : -1;
+        if (s >= 0) {
+          const o = this.offenders.slots;
+          o.willChange(s);
+          o.setBanId(s, row.id);
+          o.setBannedUntil(s, until ?? Number.POSITIVE_INFINITY);
+          this.offenders.changed(s);
         }
         return row;
       }),
@@ -309,7 +311,8 @@ export class ModuleDb {
   /** One offender as stored (reports, tests); undefined when never seen or already forgotten. */
   offender(ip: string): OffenderRecord | undefined {
     const host = hostAddress(ip);
-    return host && this.offenders.get(host.addr, host)?.record();
+    const s = host ? this.offenders.get(host.addr, host) : -1;
+    return s >= 0 ? this.offenders.record(s) : undefined;
   }
 
   ban(id: number): BanRow | undefined {

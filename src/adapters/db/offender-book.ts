@@ -1,18 +1,18 @@
 // The module's offenders: held in memory once touched (only the module's actor writes this database) and
-// changed there in place; the memory is the truth. Changes go to disk behind: appended to the offender log
-// (one blob per flush), folded into the offenders table by a compaction, replayed after a crash. Never
-// drops from memory an offender whose row is not current.
+// changed there in place (flat records, see OffenderSlots); the memory is the truth. Changes go to disk
+// behind: appended to the offender log (one blob per flush), folded into the offenders table by a
+// compaction, replayed after a crash. Never drops from memory an offender whose row is not current.
 import type Database from 'better-sqlite3';
 import type { IpValue } from '../../core/ip.js';
-import { ownString } from '../../core/own-string.js';
-import type { AddressMatcher } from '../../core/ip-matcher.js';
 import { fromPairs, type WindowPairs } from '../../core/policy/affair-window.js';
-import { DNS_CLASSES, isDnsClass, type DnsClass } from '../../core/policy/dns-class.js';
-import type { LiveOffender, OffenderState } from '../../core/policy/offender.js';
+import { isDnsClass, type DnsClass } from '../../core/policy/dns-class.js';
+import type { OffenderState } from '../../core/policy/offender.js';
 import { MultiRowWriter } from './multi-row.js';
-import { OffenderIndex } from './offender-index.js';
 import { decodeStates, encodeState, stateBytes, type LoggedState } from './offender-log.js';
+import { BEHIND, LOGGED, OffenderCursor, OffenderSlots } from './offender-slots.js';
 import { decodeWindow, encodeWindowInto } from './window-codec.js';
+
+export { OffenderCursor } from './offender-slots.js';
 
 /** An offender as reports and tests see it: a copy, never changed afterwards. */
 export interface OffenderRecord {
@@ -24,69 +24,6 @@ export interface OffenderRecord {
   readonly lastSeen: number;
   /** its latest ban row, if any */
   readonly banId: number | null;
-}
-
-/** One offender in memory, changed in place by the policy (LiveOffender) and the recorder. */
-export class Offender implements LiveOffender {
-  window: WindowPairs = [];
-  dnsClass: DnsClass = 'unknown';
-  bans = 0;
-  bannedUntil: number | null = null;
-  firstSeen: number;
-  lastSeen: number;
-  banId: number | null = null;
-  checkedAgainst: AddressMatcher | null = null;
-  whitelistHit = false;
-  /** changed since its state was last written (log or row) */
-  behind = false;
-  /** its state is in the offender log, its row is older */
-  logged = false;
-  /** the transaction that last saved it for a rollback */
-  savedIn = 0;
-
-  readonly family: 4 | 6;
-  /** IPv4: the address as a number (what its affair rows store); IPv6: 0 */
-  readonly v4: number;
-  // IPv6 only. An IPv4 offender keeps no parsed object: one object (and its own hidden class, when it
-  // came from a spread) less per offender; the rare paths that need one rebuild it (see value)
-  private readonly v6: IpValue | null;
-
-  /** `ip` is the canonical text of `value`, a single address. */
-  readonly ip: string;
-
-  constructor(
-    ip: string,
-    value: IpValue,
-    time: number,
-  ) {
-    // held as long as the offender is: never a slice of the line it came from (see ownString)
-    this.ip = ownString(ip);
-    this.family = value.family;
-    this.v4 = value.family === 4 ? value.v4 : 0;
-    this.v6 = value.family === 6 ? { family: 6, v6: value.v6, prefix: value.prefix, normalised: false } : null;
-    this.firstSeen = time;
-    this.lastSeen = time;
-  }
-
-  /** The address parsed, for the rare paths (a ban's subnet); an IPv4 one is built on each call. */
-  get value(): IpValue {
-    return this.v6 ?? { family: 4, v4: this.v4, prefix: 32, normalised: false };
-  }
-
-  record(): OffenderRecord {
-    return {
-      ip: this.ip,
-      state: {
-        window: fromPairs(this.window),
-        dnsClass: this.dnsClass,
-        bans: this.bans,
-        bannedUntil: this.bannedUntil,
-      },
-      firstSeen: this.firstSeen,
-      lastSeen: this.lastSeen,
-      banId: this.banId,
-    };
-  }
 }
 
 interface Row {
@@ -107,17 +44,12 @@ const FRESH = 0;
 const SAVED = 1;
 
 export class OffenderBook {
-  private readonly cache = new OffenderIndex<Offender>();
-  // offenders with `behind` / `logged` set (a rollback may leave stale entries in `behind`, filtered then)
-  private behind: Offender[] = [];
-  private logged: Offender[] = [];
+  /** the offenders in memory, by slot: the recorder and the module change them through this */
+  readonly slots = new OffenderSlots();
+  // slots with BEHIND / LOGGED set (a rollback may leave stale entries in `behind`, filtered then)
+  private behind: number[] = [];
+  private logged: number[] = [];
   private logBytes = 0;
-  // the open transaction: what a rollback restores (flat, so saving allocates nothing), what a commit settles
-  private tx = 1;
-  private readonly undoRefs: Offender[] = [];
-  private undoCount = 0;
-  private undoNums = new Float64Array(4096);
-  private undoUsed = 0;
   private wrote: 'nothing' | 'log' | 'rows' = 'nothing';
   private wroteBytes = 0;
   private readonly select: Database.Statement<[string], Row>;
@@ -131,6 +63,7 @@ export class OffenderBook {
   // the offender log's blob is encoded here (SQLite copies a bound blob): grown, never shrunk
   private logBuf = new ArrayBuffer(1 << 20);
   private logView = new DataView(this.logBuf);
+  private readonly scratch: WindowPairs = [];
 
   constructor(private readonly db: Database.Database) {
     this.select = db.prepare(
@@ -156,7 +89,7 @@ export class OffenderBook {
 
   /** Offenders held in memory (diagnostics, tests). */
   get size(): number {
-    return this.cache.size;
+    return this.slots.size;
   }
 
   /** Offenders changed since their state was last written: what a crash now would lose. */
@@ -214,74 +147,43 @@ export class OffenderBook {
     return { replayed: latest.size, folded };
   }
 
-  /** The offender if it is in memory; `text` need not be canonical (a miss then just costs a parse). */
-  cached(text: string): Offender | undefined {
-    return this.cache.get(text);
+  /** The slot of the offender if it is in memory, else -1; `text` need not be canonical. */
+  cached(text: string): number {
+    return this.slots.find(text);
   }
 
-  /** The offender of canonical address `ip` (parsed: `value`), from memory or its row. */
-  get(ip: string, value: IpValue): Offender | undefined {
-    const hit = this.cache.get(ip);
-    if (hit !== undefined) return hit;
+  /** The slot of the offender of canonical address `ip` (parsed: `value`), from memory or its row; -1: none. */
+  get(ip: string, value: IpValue): number {
+    const hit = this.slots.find(ip);
+    if (hit >= 0) return hit;
     const r = this.select.get(ip);
-    if (r === undefined) return undefined;
-    const o = new Offender(ip, value, r.first_seen);
-    o.window = decodeWindow(r.affairs_in_window);
-    o.dnsClass = isDnsClass(r.dns_class) ? r.dns_class : 'unknown';
-    o.bans = r.bans_count;
+    if (r === undefined) return -1;
+    // read from its row: a rollback may drop it from memory again, its row is current
+    const s = this.slots.create(ip, value, r.first_seen);
     const current = r.ban_state === 'pending' || r.ban_state === 'active';
-    o.bannedUntil = current ? (r.ban_until ?? Number.POSITIVE_INFINITY) : null;
-    o.lastSeen = r.last_seen;
-    o.banId = r.ban_id;
-    this.cache.add(o);
-    return o;
+    const dnsClass = isDnsClass(r.dns_class) ? r.dns_class : 'unknown';
+    this.slots.restore(s, decodeWindow(r.affairs_in_window), dnsClass, r.bans_count, current ? (r.ban_until ?? Number.POSITIVE_INFINITY) : null, r.last_seen, r.ban_id);
+    return s;
   }
 
-  /** Call (inside a transaction) before changing `o` in place: a rollback puts it back as it is now. */
-  willChange(o: Offender): void {
-    if (o.savedIn === this.tx) return;
-    o.savedIn = this.tx;
-    const w = o.window;
-    const n = w.length;
-    let p = this.undoUsed;
-    if (p + 9 + n > this.undoNums.length) {
-      const bigger = new Float64Array(Math.max(this.undoNums.length * 2, p + 9 + n));
-      bigger.set(this.undoNums.subarray(0, p));
-      this.undoNums = bigger;
-    }
-    const u = this.undoNums;
-    u[p++] = SAVED;
-    u[p++] = DNS_CLASSES.indexOf(o.dnsClass);
-    u[p++] = o.bans;
-    u[p++] = o.bannedUntil ?? Number.NaN;
-    u[p++] = o.firstSeen;
-    u[p++] = o.lastSeen;
-    u[p++] = o.banId ?? Number.NaN;
-    u[p++] = o.behind ? 1 : 0;
-    u[p++] = n;
-    for (let i = 0; i < n; i++) u[p++] = w[i]!;
-    this.undoUsed = p;
-    this.undoRefs[this.undoCount++] = o;
+  /** A copy of the offender in `s`. */
+  record(s: number): OffenderRecord {
+    const o = this.slots;
+    return {
+      ip: o.ip(s),
+      state: { window: fromPairs(o.window(s)), dnsClass: o.dnsClass(s), bans: o.bans(s), bannedUntil: o.bannedUntil(s) },
+      firstSeen: o.firstSeen(s),
+      lastSeen: o.lastSeen(s),
+      banId: o.banId(s),
+    };
   }
 
-  /** Takes a new offender into memory (inside a transaction: a rollback drops it again). */
-  adopt(o: Offender): void {
-    o.savedIn = this.tx;
-    if (this.undoUsed === this.undoNums.length) {
-      const bigger = new Float64Array(this.undoNums.length * 2);
-      bigger.set(this.undoNums);
-      this.undoNums = bigger;
-    }
-    this.undoNums[this.undoUsed++] = FRESH;
-    this.undoRefs[this.undoCount++] = o;
-    this.cache.add(o);
-  }
-
-  /** `o` changed (inside a transaction): its state is behind until the next appendToLog() or compact(). */
-  changed(o: Offender): void {
-    if (o.behind) return;
-    o.behind = true;
-    this.behind.push(o);
+  /** `s` changed (inside a transaction, after willChange): its state is behind until the next appendToLog() or compact(). */
+  changed(s: number): void {
+    const f = this.slots.flags(s);
+    if ((f & BEHIND) !== 0) return;
+    this.slots.setFlags(s, f | BEHIND);
+    this.behind.push(s);
   }
 
   /**
@@ -291,16 +193,17 @@ export class OffenderBook {
   appendToLog(): number {
     const list = this.behind;
     if (list.length === 0) return 0;
+    const o = this.slots;
     let bytes = 0;
-    for (const o of list) bytes += stateBytes(o.ip.length, o.window.length);
+    for (const s of list) bytes += stateBytes(o.ip(s).length, o.windowLength(s));
     if (this.logBuf.byteLength < bytes) {
       this.logBuf = new ArrayBuffer(Math.max(bytes, this.logBuf.byteLength * 2));
       this.logView = new DataView(this.logBuf);
     }
     const view = this.logView;
     let off = 0;
-    for (const o of list) {
-      off = encodeState(view, off, o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
+    for (const s of list) {
+      off = encodeState(view, off, o.ip(s), o.family(s), o.window(s, this.scratch), o.dnsClass(s), o.firstSeen(s), o.lastSeen(s), o.bans(s), o.banId(s));
     }
     this.appendLog.run(Buffer.from(this.logBuf, 0, off));
     this.wrote = 'log';
@@ -314,10 +217,15 @@ export class OffenderBook {
    * (inside a transaction). Returns how many rows.
    */
   compact(): number {
+    const o = this.slots;
     const list = this.logged.slice();
-    for (const o of this.behind) if (!o.logged) list.push(o);
-    list.sort(byIp);
-    for (const o of list) this.addRow(o.ip, o.family, o.window, o.dnsClass, o.firstSeen, o.lastSeen, o.bans, o.banId);
+    for (const s of this.behind) if ((o.flags(s) & LOGGED) === 0) list.push(s);
+    const keys = list.map((s) => o.ip(s));
+    const order = list.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+    for (const i of order) {
+      const s = list[i]!;
+      this.addRow(o.ip(s), o.family(s), o.window(s, this.scratch), o.dnsClass(s), o.firstSeen(s), o.lastSeen(s), o.bans(s), o.banId(s));
+    }
     this.upsert.finish();
     if (this.logBytes > 0) this.clearLog.run();
     this.saveMark.run();
@@ -327,52 +235,32 @@ export class OffenderBook {
 
   /** The transaction committed: what it wrote is on disk. */
   committed(): void {
+    const o = this.slots;
     if (this.wrote === 'log') {
-      for (const o of this.behind) {
-        o.behind = false;
-        if (!o.logged) {
-          o.logged = true;
-          this.logged.push(o);
-        }
+      for (const s of this.behind) {
+        const f = o.flags(s);
+        if ((f & LOGGED) === 0) this.logged.push(s);
+        o.setFlags(s, (f & ~BEHIND) | LOGGED);
       }
       this.behind = [];
       this.logBytes += this.wroteBytes;
     } else if (this.wrote === 'rows') {
-      for (const o of this.behind) o.behind = false;
-      for (const o of this.logged) o.logged = false;
+      for (const s of this.behind) o.setFlags(s, o.flags(s) & ~BEHIND);
+      for (const s of this.logged) o.setFlags(s, o.flags(s) & ~LOGGED);
       this.behind = [];
       this.logged = [];
       this.logBytes = 0;
     }
+    o.committed();
     this.endTx();
   }
 
   /** The transaction rolled back: every offender it changed is as before, and so is what is behind. */
   rolledBack(): void {
-    const u = this.undoNums;
-    let p = 0;
-    for (let k = 0; k < this.undoCount; k++) {
-      const o = this.undoRefs[k]!;
-      if (u[p++] === FRESH) {
-        this.cache.delete(o);
-        o.behind = false;
-        continue;
-      }
-      o.dnsClass = DNS_CLASSES[u[p++]!] ?? 'unknown';
-      o.bans = u[p++]!;
-      const until = u[p++]!;
-      o.bannedUntil = Number.isNaN(until) ? null : until;
-      o.firstSeen = u[p++]!;
-      o.lastSeen = u[p++]!;
-      const banId = u[p++]!;
-      o.banId = Number.isNaN(banId) ? null : banId;
-      o.behind = u[p++] === 1;
-      const n = u[p++]!;
-      const w: WindowPairs = [];
-      for (let i = 0; i < n; i++) w.push(u[p++]!);
-      o.window = w;
-    }
-    this.behind = this.behind.filter((o) => o.behind);
+    const o = this.slots;
+    o.rolledBack();
+    // a slot freed by the rollback reads as not behind: its flags were cleared when it was made
+    this.behind = this.behind.filter((s) => o.isLive(s) && (o.flags(s) & BEHIND) !== 0);
     this.upsert.reset();
     this.endTx();
   }
@@ -382,18 +270,19 @@ export class OffenderBook {
    * its row is then current and the caller deletes it, so nothing written behind brings it back.
    */
   forget(ip: string): boolean {
-    const o = this.cache.get(ip);
-    if (o === undefined || o.behind || o.logged) return false;
-    this.cache.delete(o);
+    const s = this.slots.find(ip);
+    if (s < 0 || (this.slots.flags(s) & (BEHIND | LOGGED)) !== 0) return false;
+    this.slots.remove(s);
     return true;
   }
 
   /** Drops from memory the offenders not seen since `before` whose rows are current. Returns how many. */
   evictIdle(before: number): number {
+    const o = this.slots;
     let n = 0;
-    this.cache.forEach((o) => {
-      if (o.lastSeen < before && !o.behind && !o.logged) {
-        this.cache.delete(o);
+    o.forEach((s) => {
+      if (o.lastSeen(s) < before && (o.flags(s) & (BEHIND | LOGGED)) === 0) {
+        o.remove(s);
         n++;
       }
     });
@@ -401,12 +290,8 @@ export class OffenderBook {
   }
 
   private endTx(): void {
-    // the slots are reused: what is left in them is overwritten by the next transaction
-    this.undoCount = 0;
-    this.undoUsed = 0;
     this.wrote = 'nothing';
     this.wroteBytes = 0;
-    this.tx++;
   }
 
   // Adds one offender's row to the statement being filled.
