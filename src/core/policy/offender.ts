@@ -79,7 +79,8 @@ function whitelisted(whitelist: AddressMatcher, ip: string | IpValue): boolean {
 
 /**
  * An offender's state as its owner changes it in place: the hot path (one per line) then allocates
- * nothing but a ban, and a window where it was empty (one pair). Same meaning as OffenderState; the window is flat (WindowPairs).
+ * nothing but a ban. Same meaning as OffenderState; the window is flat (WindowPairs) and changed in
+ * place, never replaced.
  */
 export interface LiveOffender {
   window: WindowPairs;
@@ -118,13 +119,9 @@ export function applyAffair(o: LiveOffender, ip: string | IpValue, time: number,
   o.dnsClass = mergeClass(o.dnsClass, dnsClass);
   // lines still in flight while the firewall entry lands are kept as affairs but not counted again
   if (isBanned(o, ctx.now)) return RECORDED_BANNED;
-  // a weight of 0 or less is a line worth keeping but not counting
-  if (weight > 0) {
-    // an empty window becomes an array of exactly one pair: a push onto [] would reserve 19 numbers
-    // (V8's growth step), ~150 bytes for each of the many offenders that never see a second affair
-    if (o.window.length === 0 && ctx.policy.windowMs > 0) o.window = [time, weight];
-    else addAffairIn(o.window, time, weight, ctx.policy.windowMs);
-  }
+  // a weight of 0 or less is a line worth keeping but not counting; the window array is changed in
+  // place, never replaced: its owner reuses it for every affair (see OffenderCursor)
+  if (weight > 0) addAffairIn(o.window, time, weight, ctx.policy.windowMs);
   return judge(o, ip, ctx, 'affair');
 }
 
