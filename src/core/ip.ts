@@ -80,7 +80,8 @@ export function formatV6(v: bigint): string {
   return new ipaddr.IPv6(parts).toRFC5952String();
 }
 
-function dottedQuad(n: number): string {
+/** The dotted-quad text of an unsigned 32-bit IPv4 address. */
+export function dottedQuad(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 

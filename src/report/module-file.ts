@@ -4,6 +4,7 @@
 // behind (folded into the table only at compaction), so a running module's recent offenders count too.
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { createAffairsView } from '../adapters/db/affairs-view.js';
 import { decodeStates } from '../adapters/db/offender-log.js';
 import type { ModuleName } from '../core/logline/types.js';
 
@@ -30,6 +31,7 @@ export function openModuleFileReadOnly(file: string, module: ModuleName): Module
     if (owner !== undefined && owner !== module) throw new Error(`${file} is the database of module ${owner}, not ${module}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     currentOffenders(db);
+    createAffairsView(db);
     const size = (f: string): number => (existsSync(f) ? statSync(f).size : 0);
     return {
       module,

@@ -1,5 +1,6 @@
 // The report's questions to one module database (opened read-only): its state, top lists, and the
 // bans that belong to one vhost's addresses. SQL only; the report model is assembled in gather.ts.
+import { PACKED_AFFAIRS } from '../adapters/db/migrations.js';
 import type { ModuleFile } from './module-file.js';
 import type { ModuleState, OffenderRow } from './model.js';
 
@@ -8,18 +9,19 @@ const all = <T>(m: ModuleFile, sql: string, ...args: unknown[]): T[] => m.db.pre
 
 export function moduleState(m: ModuleFile, now: number): ModuleState {
   const current = `state IN ('pending', 'active') AND (until IS NULL OR until > ?)`;
+  // packed affairs are counted and dated from their blocks' headers, without unpacking them
+  const packed = m.version >= PACKED_AFFAIRS;
   return {
     module: m.module,
     file: m.file,
     bytes: m.bytes,
     schemaVersion: m.version,
-    affairs: one<number>(m, 'SELECT count(*) FROM affairs'),
+    affairs: one<number>(m, packed ? 'SELECT coalesce(sum(affairs), 0) FROM affair_blocks' : 'SELECT count(*) FROM affairs'),
     offenders: one<number>(m, 'SELECT count(*) FROM offenders_now'),
     activeBans: one<number>(m, `SELECT count(*) FROM bans WHERE ${current} AND state = 'active'`, now),
     pendingBans: one<number>(m, `SELECT count(*) FROM bans WHERE ${current} AND state = 'pending'`, now),
-    // ids follow arrival: the first and last rows are close to the oldest and newest
-    oldestAffair: one<number | null>(m, 'SELECT min(time) FROM affairs'),
-    newestAffair: one<number | null>(m, 'SELECT max(time) FROM affairs'),
+    oldestAffair: one<number | null>(m, packed ? 'SELECT min(min_time) FROM affair_blocks' : 'SELECT min(time) FROM affairs'),
+    newestAffair: one<number | null>(m, packed ? 'SELECT max(max_time) FROM affair_blocks' : 'SELECT max(time) FROM affairs'),
     historySince: m.hasRollups ? one<number | null>(m, 'SELECT min(hour) FROM affair_hours') : null,
   };
 }

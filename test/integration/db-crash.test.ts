@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { ModuleDb } from '../../src/adapters/db/module-db.js';
 import { AddressMatcher, aggregate } from '../../src/core/aggregate.js';
 import { resolveBanPolicy } from '../../src/core/policy/ban-policy.js';
+import { openReader } from '../helpers/read-db.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const moduleDb = path.resolve(here, '../../src/adapters/db/module-db.ts');
@@ -36,7 +36,7 @@ test('a pending ban written by recordBatch survives SIGKILL right after it retur
   const child = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   t.is(child.signal, 'SIGKILL', child.stderr);
   t.is(child.stdout.trim(), 'bans=1');
-  const raw = new Database(file, { readonly: true });
+  const raw = openReader(file);
   t.is(raw.prepare('SELECT COUNT(*) FROM affairs').pluck().get(), 3);
   raw.close();
   const db = ModuleDb.open(file, 'LG');
@@ -74,7 +74,7 @@ test('after SIGKILL the offender log is replayed: counting resumes from the last
     db.flush();
     db.recordBatch([d('203.0.113.66', 3), d('203.0.113.68', 3)], { policy, whitelist, now: 10 });
   `);
-  const raw = new Database(file, { readonly: true });
+  const raw = openReader(file);
   t.is(raw.prepare('SELECT COUNT(*) FROM affairs').pluck().get(), 4, 'every affair of every batch');
   t.is(raw.prepare('SELECT COUNT(*) FROM offender_log').pluck().get(), 1);
   raw.close();
@@ -83,7 +83,7 @@ test('after SIGKILL the offender log is replayed: counting resumes from the last
   t.deepEqual(db.offender('203.0.113.66')?.state.window.times, [1], 'as flushed: its affair at 3, not flushed, is the documented loss');
   t.deepEqual(db.offender('203.0.113.67')?.state.window.times, [2]);
   t.is(db.offender('203.0.113.68'), undefined);
-  const check = new Database(file, { readonly: true });
+  const check = openReader(file);
   t.is(check.prepare('SELECT COUNT(*) FROM offender_log').pluck().get(), 0, 'folded into the rows at open');
   check.close();
 });

@@ -11,6 +11,7 @@ import { ModuleDb, type BatchContext } from '../../src/adapters/db/module-db.js'
 import { AddressMatcher, aggregate } from '../../src/core/aggregate.js';
 import type { Detection } from '../../src/core/logline/types.js';
 import { resolveBanPolicy } from '../../src/core/policy/ban-policy.js';
+import { openReader } from '../helpers/read-db.js';
 
 const S = 1000;
 const H = 3600 * S;
@@ -28,7 +29,7 @@ const ctx = (now: number): BatchContext => ({ policy: resolveBanPolicy({ limit: 
 const det = (ip: string, time: number, vhost?: string): Detection => ({ ip, family: 4, rule: 'r1', event: 'auth-failure', weight: 1, time, ...(vhost ? { vhost } : {}) });
 
 function query<T>(file: string, sql: string): T {
-  const db = new Database(file, { readonly: true });
+  const db = openReader(file);
   try {
     return db.prepare(sql).pluck().get() as T;
   } finally {

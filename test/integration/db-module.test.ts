@@ -4,7 +4,6 @@ import test from 'ava';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { banOp } from '../../src/adapters/db/ban-row.js';
 import { SCHEMA_VERSION } from '../../src/adapters/db/migrations.js';
 import { ModuleDb, type BatchContext } from '../../src/adapters/db/module-db.js';
@@ -15,6 +14,7 @@ import { parseIp } from '../../src/core/ip.js';
 import type { Detection } from '../../src/core/logline/types.js';
 import { resolveBanPolicy, type BanPolicyInput } from '../../src/core/policy/ban-policy.js';
 import type { DnsClass } from '../../src/core/policy/dns-class.js';
+import { openReader } from '../helpers/read-db.js';
 
 const S = 1000;
 const H = 3600 * S;
@@ -61,7 +61,7 @@ function det(ip: string, time: number | null, over: Partial<Detection> = {}): De
 }
 
 function count(file: string, sql: string): number {
-  const db = new Database(file, { readonly: true });
+  const db = openReader(file);
   try {
     return db.prepare(sql).pluck().get() as number;
   } finally {
@@ -72,7 +72,7 @@ function count(file: string, sql: string): number {
 test('open: WAL, synchronous NORMAL, schema at the newest version, file readable by root only', (t) => {
   const file = tempFile(t);
   const db = open(t, file);
-  const raw = new Database(file, { readonly: true });
+  const raw = openReader(file);
   t.is(raw.pragma('journal_mode', { simple: true }), 'wal');
   t.is(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   raw.close();

@@ -5,12 +5,12 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { ModuleDb, type BatchContext, type OpenOptions } from '../../src/adapters/db/module-db.js';
 import { AddressMatcher, aggregate } from '../../src/core/aggregate.js';
 import { parseIp } from '../../src/core/ip.js';
 import type { Detection } from '../../src/core/logline/types.js';
 import { resolveBanPolicy, type BanPolicyInput } from '../../src/core/policy/ban-policy.js';
+import { openReader } from '../helpers/read-db.js';
 
 const S = 1000;
 const H = 3600 * S;
@@ -51,7 +51,7 @@ function det(ip: string, time: number, over: Partial<Detection> = {}): Detection
 }
 
 function raw<R>(file: string, sql: string): R {
-  const db = new Database(file, { readonly: true });
+  const db = openReader(file);
   try {
     return db.prepare(sql).pluck().get() as R;
   } finally {

@@ -4,7 +4,6 @@
 import test from 'ava';
 import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { daemonDirs, distBuilt, runDaemon, watcher, type DaemonDirs } from '../helpers/daemon.js';
 import { mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 const WATCHERCTL = fileURLToPath(new URL('../../dist/src/cli/watcherctl.js', import.meta.url));
 import { missing, startDnsmasq, stopDnsmasq } from '../helpers/dnsmasq.js';
 import { syslogStamp } from '../helpers/syslog-lines.js';
+import { openReader } from '../helpers/read-db.js';
 
 const why = distBuilt();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,7 +20,7 @@ const stamp = syslogStamp;
 const failed = (ip: string, n = 1) => `${stamp()} web1 sshd[23796]: Failed password for root from ${ip} port 4242 ssh2\n`.repeat(n);
 
 function query<T>(dirs: DaemonDirs, sql: string, ...args: unknown[]): T[] {
-  const db = new Database(path.join(dirs.state, 'db', 'LG.sqlite'), { readonly: true });
+  const db = openReader(path.join(dirs.state, 'db', 'LG.sqlite'));
   try {
     return db.prepare(sql).all(...args) as T[];
   } finally {

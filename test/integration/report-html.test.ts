@@ -11,6 +11,7 @@ import { daemonDirs, distBuilt, runDaemon, watcher } from '../helpers/daemon.js'
 import { decodePng } from '../helpers/png.js';
 import { formatPoolHeader } from '../../src/core/pool-header.js';
 import { DAY, fillHistory, MIN, type FillResult } from '../helpers/report-fixture.js';
+import { openReader } from '../helpers/read-db.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -236,7 +237,7 @@ test('stats --vhost: only that vhost affairs, only affair columns', async (t) =>
   const rows = parseCsv(r.stdout);
   t.deepEqual(rows[0], ['from', 'to', 'affairs', 'affairs:auth-failure', 'affairs:scan']);
   const total = rows.slice(1).reduce((s, row) => s + Number(row[2]), 0);
-  const db = new Database(path.join(dir, 'state', 'db', 'WB.sqlite'), { readonly: true });
+  const db = openReader(path.join(dir, 'state', 'db', 'WB.sqlite'));
   t.teardown(() => db.close());
   t.is(total, db.prepare('SELECT count(*) FROM affairs WHERE vhost = ?').pluck().get(GOOD) as number);
   t.true(total > 0);

@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { parseCsv } from '../helpers/csv.js';
 import { DAY, expireWith, fillHistory, HOUR, MIN } from '../helpers/report-fixture.js';
+import { openReader } from '../helpers/read-db.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const END = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
@@ -26,7 +26,7 @@ interface Env {
 }
 
 function expected(file: string, width: number): Map<number, Map<string, number>> {
-  const db = new Database(file, { readonly: true });
+  const db = openReader(file);
   const out = new Map<number, Map<string, number>>();
   const add = (t: number, k: string, n: number) => {
     const m = out.get(t) ?? out.set(t, new Map()).get(t)!;
@@ -118,7 +118,7 @@ test('expiry rolled up and deleted affairs, offenders and bans (the test covers 
   t.true(env.deleted.affairs > 1000, `affairs deleted: ${env.deleted.affairs}`);
   t.true(env.deleted.offenders > 10, `offenders deleted: ${env.deleted.offenders}`);
   t.true(env.deleted.bans > 10, `bans deleted: ${env.deleted.bans}`);
-  const db = new Database(env.file, { readonly: true });
+  const db = openReader(env.file);
   t.true((db.prepare('SELECT count(*) FROM affairs').pluck().get() as number) > 1000, 'recent affairs are kept');
   t.true((db.prepare('SELECT count(*) FROM affair_hours').pluck().get() as number) > 100);
   db.close();

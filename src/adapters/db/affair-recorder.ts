@@ -1,8 +1,10 @@
-// The hot path inside one transaction: detections become affairs (multi-row inserts), offender changes (in
+// The hot path inside one transaction: detections become affairs (one packed block per batch), offender changes (in
 // memory, rows written behind) and pending bans (with subnet bans) as the pure policy decides; a late DNS
 // class re-evaluates its offender. Opens no transaction.
 import type Database from 'better-sqlite3';
 import { AffairKinds } from './affair-kinds.js';
+import { BlockEncoder, MAX_BLOCK_AFFAIRS } from './affair-block.js';
+import type { AffairBlocks } from './affair-blocks.js';
 import { parseIp, type ParsedIp } from '../../core/ip.js';
 import type { Detection } from '../../core/logline/types.js';
 import type { DnsClass } from '../../core/policy/dns-class.js';
@@ -10,7 +12,6 @@ import { applyAffair, applyDnsClass, IGNORED, type BanDecision, type PolicyConte
 import { decideSubnet, subnetOf } from '../../core/policy/subnet.js';
 import type { BanRow } from './ban-row.js';
 import type { BanTable } from './ban-table.js';
-import { MultiRowWriter } from './multi-row.js';
 import { OffenderCursor, type OffenderBook } from './offender-book.js';
 import type { PositionTable, SourcePosition } from './position-store.js';
 
@@ -45,7 +46,8 @@ export function hostAddress(text: string): ParsedIp | undefined {
 }
 
 export class AffairRecorder {
-  private readonly affairs: MultiRowWriter;
+  // the batch's affairs, packed into one block (affair-block.ts): one row per batch, not per affair
+  private readonly block = new BlockEncoder();
   private readonly kinds: AffairKinds;
   // the one LiveOffender the policy judges: each affair's record is loaded into it and stored back
   private readonly cursor = new OffenderCursor();
@@ -55,9 +57,8 @@ export class AffairRecorder {
     private readonly offenders: OffenderBook,
     private readonly bans: BanTable,
     private readonly positions: PositionTable,
+    private readonly blocks: AffairBlocks,
   ) {
-    // five small values per row (binding is most of an insert's cost): see migration 4 and the affairs view
-    this.affairs = new MultiRowWriter(db, 'INSERT INTO affair_rows (ip, time, kind, user, vhost) VALUES', 5);
     this.kinds = new AffairKinds(db);
   }
 
@@ -100,13 +101,14 @@ export class AffairRecorder {
       }
       if (s < 0) s = o.create(parsed!.addr, parsed!, time);
       o.store(s, cur);
-      this.affairs.add5(o.family(s) === 4 ? o.v4(s) : o.ip(s), time, this.kinds.id(d.rule, d.event, d.weight), d.user ?? null, d.vhost ?? null);
+      this.block.add(o.family(s) === 4 ? o.v4(s) : -1, o.ip(s), time, this.kinds.id(d.rule, d.event, d.weight), d.user ?? null, d.vhost ?? null);
+      if (this.block.size === MAX_BLOCK_AFFAIRS) this.blocks.write(this.block);
       out.recorded++;
       o.seen(s, time);
       if (v.action === 'ban') this.ban(s, v, d.rule, ctx, out.bans);
       book.changed(s);
     }
-    this.affairs.finish();
+    this.blocks.write(this.block);
     this.bans.flush();
     if (at) this.positions.save(at.key, at.position);
     return out;
@@ -114,7 +116,7 @@ export class AffairRecorder {
 
   /** The transaction rolled back: drop what was gathered for it (the offender book restores itself). */
   rolledBack(): void {
-    this.affairs.reset();
+    this.block.reset();
     this.kinds.forget();
     this.bans.rolledBack();
   }

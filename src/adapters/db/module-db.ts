@@ -7,6 +7,7 @@ import { formatIp, parseIp, type ParsedIp } from '../../core/ip.js';
 import type { Detection, ModuleName } from '../../core/logline/types.js';
 import type { DnsClass } from '../../core/policy/dns-class.js';
 import type { PolicyContext } from '../../core/policy/offender.js';
+import { AffairBlocks } from './affair-blocks.js';
 import { AffairRecorder, hostAddress, type BatchContext, type BatchResult, type PositionAt } from './affair-recorder.js';
 import { collectEntries, type BanRow } from './ban-row.js';
 import { BanTable } from './ban-table.js';
@@ -66,7 +67,7 @@ export class ModuleDb {
   private readonly offenders: OffenderBook;
   private readonly bans: BanTable;
   private readonly positions: PositionTable;
-  private readonly deleteAffairs: Database.Statement<[number]>;
+  private readonly affairs: AffairBlocks;
   private readonly deleteOffenders: Database.Statement<[number]>;
   private readonly recorder: AffairRecorder;
   private readonly rollup: Rollup;
@@ -96,11 +97,11 @@ export class ModuleDb {
     db.transaction(() => this.offenders.recover()).immediate();
     this.bans = new BanTable(db);
     this.positions = new PositionTable(db, clock);
-    const recorder = new AffairRecorder(db, this.offenders, this.bans, this.positions);
+    this.affairs = new AffairBlocks(db);
+    const recorder = new AffairRecorder(db, this.offenders, this.bans, this.positions, this.affairs);
     this.recorder = recorder;
-    // expiry deletes affairs below a cut id (see Rollup.affairCut), after rolling them up
+    // expiry deletes blocks of affairs below a cut id (see AffairBlocks.cut), after rolling them up
     this.rollup = new Rollup(db);
-    this.deleteAffairs = db.prepare(`DELETE FROM affair_rows WHERE id < ?`);
     this.deleteOffenders = db.prepare(`DELETE FROM offenders WHERE ${OFFENDERS_GONE}`);
     this.batchTx = this.guarded(
       db.transaction((d: readonly Detection[], c: BatchContext, at: PositionAt | undefined) => {
@@ -143,15 +144,13 @@ export class ModuleDb {
       }),
     );
     // an operator's unban starts the address afresh: the log is folded first, so no replay revives it
-    // affair rows hold an IPv4 address as its number, other addresses as text (migration 5)
-    const deleteAffairsOf = db.prepare<[number | string]>('DELETE FROM affair_rows WHERE ip = ?');
     const deleteOffender = db.prepare<[string]>('DELETE FROM offenders WHERE ip = ?');
     this.forgetTx = this.guarded(
       db.transaction((ip: string) => {
         this.offenders.compact();
         const p = parseIp(ip);
-        const stored = p.ok && p.ip.family === 4 ? p.ip.v4 : ip;
-        return { affairs: deleteAffairsOf.run(stored).changes, offender: deleteOffender.run(ip).changes > 0 };
+        const affairs = this.affairs.forget(p.ok && p.ip.family === 4 ? p.ip.v4 : -1, ip);
+        return { affairs, offender: deleteOffender.run(ip).changes > 0 };
       }),
     );
   }
@@ -244,8 +243,8 @@ export class ModuleDb {
 
   /**
    * Clears a single address's history after an operator's unban: its affairs and its offender (window,
-   * DNS class, ban count), so its next affair counts from 1. A scan of the affairs table (no index on
-   * ip: it would cost every insert on the hot path). Networks have no history of their own: nothing.
+   * DNS class, ban count), so its next affair counts from 1. A scan of every block of affairs (no index
+   * by address: it would cost every batch on the hot path). Networks have no history of their own: nothing.
    */
   forget(entry: string): { affairs: number; offender: boolean } {
     const host = hostAddress(entry);
@@ -263,9 +262,9 @@ export class ModuleDb {
     // what goes is first added to the hourly rollups (history for reports), in the same transaction
     const result = this.db.transaction(() => {
       const ended = this.bans.expireDue(now);
-      const cut = this.rollup.affairCut(now - r.affairsMs);
+      const cut = this.affairs.cut(now - r.affairsMs);
       this.rollup.affairsBelow(cut);
-      const affairsDeleted = this.deleteAffairs.run(cut).changes;
+      const affairsDeleted = this.affairs.deleteBelow(cut);
       this.rollup.offendersBefore(now - r.offendersMs);
       const offendersDeleted = this.deleteOffenders.run(now - r.offendersMs).changes;
       this.rollup.bansBefore(now - r.offendersMs);

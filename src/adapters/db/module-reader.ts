@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { IpValue } from '../../core/ip.js';
 import { parseIp } from '../../core/ip.js';
 import { isDnsClass, type DnsClass } from '../../core/policy/dns-class.js';
+import { createAffairsView } from './affairs-view.js';
 import { banFromRecord, type BanRecord, type BanRow } from './ban-row.js';
 import { decodeStates, type LoggedState } from './offender-log.js';
 import { decodeWindow } from './window-codec.js';
@@ -33,13 +34,19 @@ export interface OffenderView {
 const CURRENT = `state IN ('pending', 'active') AND (until IS NULL OR until > ?)`;
 
 export class ModuleReader {
-  private constructor(private readonly db: Database.Database) {}
+  // affairs in blocks (schema 6 on): counted from the blocks' headers, without unpacking them
+  private readonly packed: boolean;
+
+  private constructor(private readonly db: Database.Database) {
+    this.packed = db.prepare(`SELECT 1 FROM main.sqlite_master WHERE name = 'affair_blocks'`).get() !== undefined;
+  }
 
   /** Opens the file read-only; null when the module has no database yet. */
   static open(file: string): ModuleReader | null {
     if (!existsSync(file)) return null;
     const db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 2000');
+    createAffairsView(db);
     return new ModuleReader(db);
   }
 
@@ -51,7 +58,7 @@ export class ModuleReader {
   summary(now: number): { affairs: number; offenders: number; bans: number } {
     const one = (sql: string, ...args: unknown[]) => Number(this.db.prepare(sql).pluck().get(...args) ?? 0);
     return {
-      affairs: one('SELECT count(*) FROM affairs'),
+      affairs: one(this.packed ? 'SELECT coalesce(sum(affairs), 0) FROM affair_blocks' : 'SELECT count(*) FROM affairs'),
       offenders: one('SELECT count(*) FROM offenders'),
       bans: one(`SELECT count(*) FROM bans WHERE ${CURRENT}`, now),
     };

@@ -38,18 +38,6 @@ export class MultiRowWriter {
     return this.filled / this.columns;
   }
 
-  /** Adds one row of five values (the statement must have five columns). */
-  add5(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): void {
-    const x = this.full.args;
-    let p = this.filled;
-    x[p++] = a;
-    x[p++] = b;
-    x[p++] = c;
-    x[p++] = d;
-    x[p++] = e;
-    this.advance(p);
-  }
-
   /** Adds one row of eight values (the statement must have eight columns). */
   add8(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown, h: unknown): void {
     const x = this.full.args;

@@ -4,6 +4,7 @@ import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { WatcherError } from '../../core/errors.js';
 import type { ModuleName } from '../../core/logline/types.js';
+import { createAffairsView, registerBlockRows } from './affairs-view.js';
 import { migrate } from './migrations.js';
 
 /** Opens (creating and migrating as needed) `file` (":memory:" for tests) for `module`; throws WatcherError. */
@@ -16,7 +17,10 @@ export function openModuleFile(file: string, module: ModuleName): Database.Datab
     db.pragma('synchronous = NORMAL');
     // 16 MB of page cache: the offenders table stays in memory between batches
     db.pragma('cache_size = -16000');
+    // the function migration 6 and expiry's rollup unpack blocks with, then the readers' affairs view
+    registerBlockRows(db);
     migrate(db, file);
+    createAffairsView(db);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('module', ?)`).run(module);
     const owner = db.prepare(`SELECT value FROM meta WHERE key = 'module'`).pluck().get() as string;
     if (owner !== module) {

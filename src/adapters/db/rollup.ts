@@ -1,6 +1,6 @@
 // History that outlives retention: before ModuleDb.expire deletes affairs, offenders and ended bans, it
-// adds exactly those rows to hourly rollups (migration 4), in the same transaction, using the very
-// predicates the deletes use. So every row is counted once: in its table or in a rollup. Never reads the clock.
+// adds exactly those rows (and blocks of affairs) to hourly rollups (migration 4), in the same
+// transaction, using the very predicates the deletes use. So every row is counted once: in its table or in a rollup. Never reads the clock.
 import type Database from 'better-sqlite3';
 
 /** Offenders that expiry deletes: not seen since `?` and not currently banned. */
@@ -14,24 +14,21 @@ const HOUR = `(%s - %s %% 3600000)`;
 const hourOf = (col: string): string => HOUR.replaceAll('%s', col).replace('%%', '%');
 
 export class Rollup {
-  private readonly cut;
   private readonly affairs;
   private readonly offenders;
   private readonly bans;
   private readonly endings;
 
   constructor(db: Database.Database) {
-    // affairs go in id (arrival) order up to the first one still young enough: no time index on the hot
-    // path, and a late line with an old time just waits for its neighbours
-    this.cut = db
-      .prepare<[number], number>(
-        `SELECT coalesce((SELECT id FROM affair_rows WHERE time >= ? ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM affair_rows), 0)`,
-      )
-      .pluck();
+    // the affairs of the blocks expiry deletes (below a cut id, see AffairBlocks.cut), unpacked
     this.affairs = db.prepare<[number]>(
       `INSERT INTO affair_hours (hour, event, rule, vhost, affairs, weight)
-         SELECT ${hourOf('time')} AS h, event, rule, coalesce(vhost, ''), count(*), sum(weight) FROM affairs WHERE id < ?
-         GROUP BY h, event, rule, coalesce(vhost, '') ORDER BY 1, 2, 3, 4
+         SELECT ${hourOf('a.time')} AS h, k.event, k.rule, coalesce(a.vhost, ''), count(*), sum(k.weight)
+         FROM affair_blocks b
+           CROSS JOIN affair_block_rows(b.data, b.strings, b.base_time) a
+           CROSS JOIN affair_kinds k ON k.id = a.kind
+         WHERE b.id < ?
+         GROUP BY h, k.event, k.rule, coalesce(a.vhost, '') ORDER BY 1, 2, 3, 4
        ON CONFLICT (hour, event, rule, vhost) DO UPDATE SET affairs = affairs + excluded.affairs, weight = weight + excluded.weight`,
     );
     this.offenders = db.prepare<[number]>(
@@ -53,12 +50,7 @@ export class Rollup {
     );
   }
 
-  /** The first affair id that expiry keeps for the cutoff time `before` (every smaller id goes). */
-  affairCut(before: number): number {
-    return this.cut.get(before) ?? 0;
-  }
-
-  /** Adds the affairs below `cutId` to affair_hours; call right before deleting them. */
+  /** Adds the affairs of the blocks below `cutId` to affair_hours; call right before deleting them. */
   affairsBelow(cutId: number): void {
     this.affairs.run(cutId);
   }
