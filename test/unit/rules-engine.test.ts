@@ -112,11 +112,12 @@ test('injected user names never choose the address: the last "from <IP> port N" 
   }
 });
 
-test('detections carry rule, event, weight, time, normalised address and family', (t) => {
+test('detections carry rule, event, weight, time, normalised address, family and the IPv4 number', (t) => {
   const set = compileRules([rule('r', 'Failed for <USER> from <IP>', { weight: 3, event: 'invalid-user' })]);
   t.deepEqual(set.match(line('Failed for root from ::ffff:203.0.113.5')), {
     ip: '203.0.113.5',
     family: 4,
+    v4: 0xcb007105,
     rule: 'r',
     event: 'invalid-user',
     weight: 3,
@@ -126,6 +127,7 @@ test('detections carry rule, event, weight, time, normalised address and family'
   t.deepEqual(set.match(line('Failed for  from 2001:DB8:0:0::5', { time: null })), {
     ip: '2001:db8::5',
     family: 6,
+    v4: -1,
     rule: 'r',
     event: 'invalid-user',
     weight: 3,
@@ -192,6 +194,7 @@ test('access rules see only access lines and take the address and vhost from the
   t.deepEqual(set.match(line(msg, { program: 'nginx', client: '::ffff:203.0.113.5', vhost: 'www.example.org', http: HTTP })), {
     ip: '203.0.113.5',
     family: 4,
+    v4: 0xcb007105,
     rule: 'probe',
     event: 'auth-failure',
     weight: 1,

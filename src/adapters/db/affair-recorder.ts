@@ -72,7 +72,8 @@ export class AffairRecorder {
       const d = detections[i]!;
       const time = d.time ?? ctx.now;
       // a known offender's text is its canonical key: no parsing on the common path
-      let s = book.cached(d.ip);
+      const v4 = d.v4;
+      let s = v4 !== undefined && v4 >= 0 ? book.cachedV4(v4) : book.cached(d.ip);
       let parsed: ParsedIp | undefined;
       if (s < 0) {
         parsed = hostAddress(d.ip);

@@ -152,6 +152,11 @@ export class OffenderBook {
     return this.slots.find(text);
   }
 
+  /** cached() for an IPv4 address given as its unsigned number. */
+  cachedV4(v4: number): number {
+    return this.slots.findV4(v4);
+  }
+
   /** The slot of the offender of canonical address `ip` (parsed: `value`), from memory or its row; -1: none. */
   get(ip: string, value: IpValue): number {
     const hit = this.slots.find(ip);

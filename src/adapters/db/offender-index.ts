@@ -20,6 +20,11 @@ export class OffenderIndex {
     return this.other.get(text) ?? -1;
   }
 
+  /** The slot of IPv4 address `v4` (unsigned number), or -1. */
+  findV4(v4: number): number {
+    return this.v4.get(v4);
+  }
+
   /** Indexes `slot` under its address: `v4` for an IPv4 one, else its canonical text `ip`. */
   add(ip: string, family: 4 | 6, v4: number, slot: number): void {
     if (family === 4) this.v4.set(v4, slot);

@@ -95,6 +95,11 @@ export class OffenderSlots {
     return this.index.find(text);
   }
 
+  /** The slot of IPv4 address `v4` (unsigned number), or -1. */
+  findV4(v4: number): number {
+    return this.index.findV4(v4);
+  }
+
   /** A new offender's slot, indexed (inside a transaction: a rollback frees it again). */
   create(ip: string, value: IpValue, time: number): number {
     let s = this.free.pop();

@@ -54,6 +54,9 @@ export interface Detection {
   /** normalised address (IPv4-mapped IPv6 becomes IPv4) */
   ip: string;
   family: 4 | 6;
+  /** an IPv4 address as its unsigned number, -1 for IPv6: the detector has it already, and the
+   *  offender book finds its offender by it without reading the text again (absent: read `ip`) */
+  v4?: number;
   /** rule id, e.g. "sshd-failed-password" */
   rule: string;
   /** event kind, e.g. "auth-failure", "invalid-user", "scan", "relay-denied", "flood" */

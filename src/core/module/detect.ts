@@ -98,7 +98,7 @@ export function detectLines(d: Detector, lines: readonly (LogLine | null)[], now
         const ip = parseIp(line.client);
         if (ip.ok && (ip.ip.prefix === 32 || ip.ip.prefix === 128)) {
           stats.matched++;
-          out.push({ ip: ip.ip.addr, family: ip.ip.family, rule: 'wb-flood', event: 'flood', weight: d.floodWeight, vhost, time: line.time });
+          out.push({ ip: ip.ip.addr, family: ip.ip.family, v4: ip.ip.family === 4 ? ip.ip.v4 : -1, rule: 'wb-flood', event: 'flood', weight: d.floodWeight, vhost, time: line.time });
         }
       }
     }

@@ -185,6 +185,8 @@ function containsAll(msg: string, needles: readonly string[]): boolean {
 interface Address {
   addr: string;
   family: 4 | 6;
+  /** IPv4: the address as an unsigned number; IPv6: -1 */
+  v4: number;
 }
 
 const scratch = new Uint32Array(2);
@@ -200,13 +202,13 @@ const SLOW_PATH_ENTRIES = 4096;
  */
 function normalise(text: string): Address | null {
   if (scanDottedQuad(text, 0, text.length, scratch) === 32 && scratch[1] === text.length && text.indexOf('/') < 0) {
-    return { addr: text, family: 4 };
+    return { addr: text, family: 4, v4: scratch[0]! };
   }
   const known = slowPath.get(text);
   if (known !== undefined) return known;
   const p = parseIp(text);
   // a network (or anything parseIp refuses) is not an address a daemon logs for a client
-  const a: Address | null = p.ok && p.ip.prefix === (p.ip.family === 4 ? 32 : 128) ? { addr: ownString(p.ip.addr), family: p.ip.family } : null;
+  const a: Address | null = p.ok && p.ip.prefix === (p.ip.family === 4 ? 32 : 128) ? { addr: ownString(p.ip.addr), family: p.ip.family, v4: p.ip.family === 4 ? p.ip.v4 : -1 } : null;
   if (slowPath.size >= SLOW_PATH_ENTRIES) slowPath.clear();
   slowPath.set(ownString(text), a);
   return a;
@@ -218,7 +220,7 @@ function detection(r: CompiledRule, m: RegExpExecArray, line: LogLine): Detectio
   if (text === undefined || text === '') return null;
   const ip = normalise(text);
   if (ip === null) return null;
-  const d: Detection = { ip: ip.addr, family: ip.family, rule: r.id, event: r.event, weight: r.weight, time: line.time };
+  const d: Detection = { ip: ip.addr, family: ip.family, v4: ip.v4, rule: r.id, event: r.event, weight: r.weight, time: line.time };
   const user = groups?.user;
   if (user !== undefined && user !== '') d.user = user;
   const vhost = groups?.vhost || line.vhost;
