@@ -8,7 +8,7 @@ import { fromPairs, type WindowPairs } from '../../core/policy/affair-window.js'
 import { isDnsClass, type DnsClass } from '../../core/policy/dns-class.js';
 import type { OffenderState } from '../../core/policy/offender.js';
 import { MultiRowWriter } from './multi-row.js';
-import { decodeStates, encodeState, stateBytes, type LoggedState } from './offender-log.js';
+import { decodeStates, encodeHeader, encodeState, HEADER_BYTES, stateBytes, type LoggedState } from './offender-log.js';
 import { BEHIND, LOGGED, OffenderCursor, OffenderSlots } from './offender-slots.js';
 import { decodeWindow, encodeWindowInto } from './window-codec.js';
 
@@ -61,8 +61,7 @@ export class OffenderBook {
   private arena = Buffer.allocUnsafe(64 * 1024);
   private arenaUsed = 0;
   // the offender log's blob is encoded here (SQLite copies a bound blob): grown, never shrunk
-  private logBuf = new ArrayBuffer(1 << 20);
-  private logView = new DataView(this.logBuf);
+  private logBuf = new Uint8Array(1 << 20);
   private readonly scratch: WindowPairs = [];
 
   constructor(private readonly db: Database.Database) {
@@ -199,18 +198,17 @@ export class OffenderBook {
     const list = this.behind;
     if (list.length === 0) return 0;
     const o = this.slots;
-    let bytes = 0;
+    let bytes = HEADER_BYTES;
     for (const s of list) bytes += stateBytes(o.ip(s).length, o.windowLength(s));
-    if (this.logBuf.byteLength < bytes) {
-      this.logBuf = new ArrayBuffer(Math.max(bytes, this.logBuf.byteLength * 2));
-      this.logView = new DataView(this.logBuf);
-    }
-    const view = this.logView;
-    let off = 0;
+    if (this.logBuf.length < bytes) this.logBuf = new Uint8Array(Math.max(bytes, this.logBuf.length * 2));
+    const buf = this.logBuf;
+    // states are written against the first one's last seen: most deltas are then a few bytes
+    const base = o.lastSeen(list[0]!);
+    let off = encodeHeader(buf, base);
     for (const s of list) {
-      off = encodeState(view, off, o.ip(s), o.family(s), o.window(s, this.scratch), o.dnsClass(s), o.firstSeen(s), o.lastSeen(s), o.bans(s), o.banId(s));
+      off = encodeState(buf, off, base, o.ip(s), o.family(s), o.v4(s), o.window(s, this.scratch), o.dnsClass(s), o.firstSeen(s), o.lastSeen(s), o.bans(s), o.banId(s));
     }
-    this.appendLog.run(Buffer.from(this.logBuf, 0, off));
+    this.appendLog.run(Buffer.from(buf.buffer, buf.byteOffset, off));
     this.wrote = 'log';
     this.wroteBytes = off;
     return list.length;
