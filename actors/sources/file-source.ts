@@ -11,6 +11,13 @@ import { FileTrack } from './file-track.js';
 import type { PositionStore } from './position.js';
 import { asError, type LineSink, type Source } from './source.js';
 
+/**
+ * Bytes per read of a file that has more to give. 128 KiB: a batch, its decoded lines and their
+ * detections then stay in the young generation and the CPU caches; 256 KiB and 1 MiB were 5-10% slower
+ * on the mixed log (alternating runs), and commits per batch no longer dominate since affairs are packed.
+ */
+export const READ_BYTES = 128 * 1024;
+
 export interface FileSourceOptions {
   path: string;
   /** where the position survives restarts (the module database in production) */
@@ -19,7 +26,7 @@ export interface FileSourceOptions {
   pollMs?: number;
   /** a rotated-away or vanished file is still read until it has not grown for this long (ms) */
   rotateWaitMs?: number;
-  /** bytes per read */
+  /** bytes per read (default READ_BYTES) */
   readBytes?: number;
   maxLineBytes?: number;
 }
@@ -80,7 +87,7 @@ export class FileSource implements Source<LineSink> {
     this.pollMs = opts.pollMs ?? 250;
     this.rotateWaitMs = opts.rotateWaitMs ?? 2000;
     this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    this.buf = Buffer.allocUnsafe(opts.readBytes ?? 256 * 1024);
+    this.buf = Buffer.allocUnsafe(opts.readBytes ?? READ_BYTES);
   }
 
   get linesRead(): number {

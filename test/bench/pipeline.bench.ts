@@ -18,6 +18,7 @@ import { ModuleDb } from '../../src/adapters/db/module-db.js';
 import { AddressMatcher, aggregate } from '../../src/core/aggregate.js';
 import { resolveBanPolicy } from '../../src/core/policy/ban-policy.js';
 import type { Detection, ModuleName } from '../../src/core/logline/types.js';
+import { READ_BYTES } from '../../actors/sources/file-source.js';
 import { xorshift32 as rng } from '../helpers/prng.js';
 import { jsonFromChild, printResultAndExit } from './child.js';
 
@@ -118,7 +119,8 @@ export function runPipeline(file: string, modules: ModuleName[], format: 'syslog
   const splitter = new LineSplitter();
   // as the daemon's fan-out: modules reading the same batch with the same kind of parser parse it once
   const parsed = new ParsedBatches();
-  const buf = Buffer.allocUnsafe(256 * 1024);
+  // the file source's read size: batches as the daemon gets them from a file with more to give
+  const buf = Buffer.allocUnsafe(READ_BYTES);
   const fd = openSync(file, 'r');
   let lines = 0;
   let detections = 0;
