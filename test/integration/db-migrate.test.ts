@@ -44,6 +44,8 @@ test('a version-1 file with data is migrated on open and keeps working', (t) => 
   const check = new Database(file, { readonly: true });
   t.is(schemaVersion(check), SCHEMA_VERSION);
   t.true((check.prepare('PRAGMA table_info(bans)').all() as { name: string }[]).some((c) => c.name === 'subnet'));
+  // migration 7: new bans append to the state index (its key holds no spread end time)
+  t.deepEqual((check.prepare('PRAGMA index_info(bans_state)').all() as { name: string }[]).map((c) => c.name), ['state']);
   check.close();
 
   t.like(db.offender('198.51.100.7'), { firstSeen: T0, banId: 1, state: { dnsClass: 'NXDOMAIN', bans: 1, bannedUntil: T0 + 3_600_000 } });

@@ -194,6 +194,16 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE affair_rows;
     `);
   },
+  // 7: bans_state indexes the state alone (within a state, entries follow the rowid): a new ban's entry
+  // is appended, instead of landing at its spread end time among every pending ban (a random index page
+  // per ban in each batch's commit: 5% of the mixed log's pipeline). Expiry's "current and ended by
+  // now" reads the current bans' entries instead of a range (tens of ms for 100,000 current bans).
+  (db) => {
+    db.exec(`
+      DROP INDEX bans_state;
+      CREATE INDEX bans_state ON bans (state);
+    `);
+  },
 ];
 
 // Migration 6: affair_rows, a page at a time in id order, into blocks of up to 4096 affairs.
