@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { AffairKinds } from './affair-kinds.js';
 import { BlockEncoder, MAX_BLOCK_AFFAIRS } from './affair-block.js';
 import type { AffairBlocks } from './affair-blocks.js';
-import { parseIp, type ParsedIp } from '../../core/ip.js';
+import { parseIp, type IpValue, type ParsedIp } from '../../core/ip.js';
 import type { Detection } from '../../core/logline/types.js';
 import type { DnsClass } from '../../core/policy/dns-class.js';
 import { applyAffair, applyDnsClass, IGNORED, type BanDecision, type PolicyContext } from '../../core/policy/offender.js';
@@ -74,14 +74,24 @@ export class AffairRecorder {
       // a known offender's text is its canonical key: no parsing on the common path
       const v4 = d.v4;
       let s = v4 !== undefined && v4 >= 0 ? book.cachedV4(v4) : book.cached(d.ip);
-      let parsed: ParsedIp | undefined;
+      // a new address (not in memory): its canonical text and value
+      let value: IpValue | undefined;
+      let text = '';
       if (s < 0) {
-        parsed = hostAddress(d.ip);
-        if (parsed === undefined) {
-          out.invalid++;
-          continue;
+        if (v4 !== undefined && v4 >= 0) {
+          // the detector read this dotted quad as v4: it is canonical, no parse needed
+          value = { family: 4, v4, prefix: 32, normalised: false };
+          text = d.ip;
+        } else {
+          const parsed = hostAddress(d.ip);
+          if (parsed === undefined) {
+            out.invalid++;
+            continue;
+          }
+          value = parsed;
+          text = parsed.addr;
         }
-        s = book.get(parsed.addr, parsed);
+        s = book.get(text, value);
       }
       let ip: string;
       if (s >= 0) {
@@ -90,17 +100,17 @@ export class AffairRecorder {
         ip = o.ip(s);
       } else {
         cur.fresh();
-        ip = parsed!.addr;
+        ip = text;
       }
       // the whitelist is asked once per offender and whitelist (the record remembers the answer)
-      const addr = cur.checkedAgainst === ctx.whitelist ? ip : s >= 0 ? o.value(s) : parsed!;
+      const addr = cur.checkedAgainst === ctx.whitelist ? ip : s >= 0 ? o.value(s) : value!;
       const v = applyAffair(cur, addr, time, d.weight, ctx, classOf?.(ip));
       if (v === IGNORED) {
         if (s >= 0) o.store(s, cur); // the whitelist answer, remembered
         out.ignored++;
         continue;
       }
-      if (s < 0) s = o.create(parsed!.addr, parsed!, time);
+      if (s < 0) s = o.create(text, value!, time);
       o.store(s, cur);
       this.block.add(o.family(s) === 4 ? o.v4(s) : -1, o.ip(s), time, this.kinds.id(d.rule, d.event, d.weight), d.user ?? null, d.vhost ?? null);
       if (this.block.size === MAX_BLOCK_AFFAIRS) this.blocks.write(this.block);
