@@ -4,7 +4,7 @@
 // Also the transaction's undo log of the records it changed. Pure data; no SQL here.
 import type { AddressMatcher } from '../../core/ip-matcher.js';
 import type { IpValue } from '../../core/ip.js';
-import type { WindowPairs } from '../../core/policy/affair-window.js';
+import { truncatePairs, type WindowPairs } from '../../core/policy/affair-window.js';
 import { DNS_CLASSES, type DnsClass } from '../../core/policy/dns-class.js';
 import type { LiveOffender } from '../../core/policy/offender.js';
 import { ownString } from '../../core/own-string.js';
@@ -55,7 +55,7 @@ export class OffenderCursor implements LiveOffender {
 
   /** A first-seen offender: nothing known. */
   fresh(): void {
-    this.window.length = 0;
+    truncatePairs(this.window);
     this.dnsClass = 'unknown';
     this.bans = 0;
     this.bannedUntil = null;
@@ -223,7 +223,7 @@ export class OffenderSlots {
   window(s: number, into: WindowPairs = []): WindowPairs {
     const b = s * STRIDE;
     const n = this.rec[WIN_N + b]!;
-    into.length = 0;
+    truncatePairs(into);
     if (n > INLINE) {
       const w = this.long.get(s)!;
       for (let i = 0; i < n; i++) into.push(w[i]!);

@@ -38,7 +38,16 @@ function dropUpTo(pairs: WindowPairs, cutoff: number): void {
   while (first < n && pairs[first]! <= cutoff) first += 2;
   if (first === 0) return;
   for (let i = first; i < n; i++) pairs[i - first] = pairs[i]!;
-  pairs.length = n - first;
+  truncatePairs(pairs, n - first);
+}
+
+/**
+ * Shortens a window array to `length` numbers in place, keeping its backing store: `length = 0` makes
+ * V8 drop the store, and the next push allocates a new one (a young-generation collection every few
+ * thousand affairs on the hot path, measured); pop() never does.
+ */
+export function truncatePairs(pairs: WindowPairs, length = 0): void {
+  while (pairs.length > length) pairs.pop();
 }
 
 /**

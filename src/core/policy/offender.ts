@@ -3,7 +3,7 @@
 // in-place forms change only the offender object they are given.
 import type { AddressMatcher } from '../ip-matcher.js';
 import type { IpValue } from '../ip.js';
-import { addAffairIn, EMPTY_WINDOW, fromPairs, pairsWeight, pruneWindowIn, toPairs, windowWeight, type AffairWindow, type WindowPairs } from './affair-window.js';
+import { addAffairIn, EMPTY_WINDOW, fromPairs, pairsWeight, pruneWindowIn, toPairs, truncatePairs, windowWeight, type AffairWindow, type WindowPairs } from './affair-window.js';
 import { banDuration, banUntil } from './ban-duration.js';
 import { banSpreadMs } from './ban-spread.js';
 import type { BanPolicy } from './ban-policy.js';
@@ -177,7 +177,7 @@ function judge(o: LiveOffender, ip: string | IpValue, ctx: PolicyContext, trigge
   const cls = o.dnsClass === 'unknown' ? '' : ` (${o.dnsClass})`;
   const when = trigger === 'dns' ? ', on its DNS class' : '';
   const reason = `${count} affairs within ${ctx.policy.windowMs / 1000}s reached the limit ${limit}${cls}${when}; ban #${o.bans + 1}`;
-  o.window.length = 0;
+  truncatePairs(o.window);
   o.bans += 1;
   o.bannedUntil = until ?? Number.POSITIVE_INFINITY;
   return { action: 'ban', count, durationMs, since: ctx.now, until, reason };
