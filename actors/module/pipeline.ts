@@ -69,23 +69,30 @@ export function pipelineLogic(readers: SharedReaders, statsOut: (s: PipelineStat
     const open: Closable[] = [];
     let stopped = false;
 
-    // kind: parserKind of parse; modules whose parsers share a kind parse a fanned-out batch once
-    const handle = <T>(items: readonly T[], kind: string, parse: (item: T, ctx: ParseContext) => LogLine | null) => {
+    // detections of a burst's batches so far (see LineSink: a source reading a full buffer delivers
+    // again at once): the module records a burst in one transaction, not one per batch
+    let held: Detection[] = [];
+    // kind: parserKind of parse; modules whose parsers share a kind parse a fanned-out batch once.
+    // more: hold this batch's detections, the source's burst goes on
+    const handle = <T>(items: readonly T[], kind: string, parse: (item: T, ctx: ParseContext) => LogLine | null, more = false) => {
       if (stopped) return;
       const now = Date.now();
-      const out: Detection[] = [];
       const ctx = parseContext(now);
-      detectLines(rt.detector, readers.parsed.get(items, kind, parse, ctx), now, out, stats);
+      const before = held.length;
+      detectLines(rt.detector, readers.parsed.get(items, kind, parse, ctx), now, held, stats);
       // extended detection tracing: one level check per batch, nothing more when not tracing
-      if (rt.log.isLevelEnabled('trace')) for (const t of traceBatch(rt.detector, items, parse, ctx, out, traceText)) rt.log.log('trace', t);
+      if (rt.log.isLevelEnabled('trace')) for (const t of traceBatch(rt.detector, items, parse, ctx, held.slice(before), traceText)) rt.log.log('trace', t);
+      if (more || held.length === 0) return;
       // Lines that match nothing never reach the module's mailbox.
-      if (out.length > 0) sendBack({ type: 'affair.detected', detections: out });
+      const out = held;
+      held = [];
+      sendBack({ type: 'affair.detected', detections: out });
     };
     const lineSink = (format: 'syslog' | 'access' | 'weberror' | 'auto'): LineSink => {
       const parse = lineParser(rt.module, format);
       const kind = parserKind(rt.module, format);
       return {
-        onLines: (lines) => handle(lines, kind, parse),
+        onLines: (lines, more) => handle(lines, kind, parse, more),
         onNotice: (msg) => rt.log.info(msg),
         onError: (err) => sendBack({ type: 'pipeline.failed', error: err.message }),
       };

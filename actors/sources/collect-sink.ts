@@ -5,13 +5,16 @@ import type { LineSink } from './source.js';
 export class CollectSink implements LineSink {
   readonly lines: string[] = [];
   readonly batches: number[] = [];
+  /** each batch's `more` (see LineSink) */
+  readonly more: boolean[] = [];
   readonly notices: string[] = [];
   readonly errors: Error[] = [];
   private waiters: { done: () => boolean; resolve: () => void }[] = [];
 
-  onLines(lines: string[]): void {
+  onLines(lines: string[], more = false): void {
     for (const l of lines) this.lines.push(l);
     this.batches.push(lines.length);
+    this.more.push(more);
     this.wake();
   }
 

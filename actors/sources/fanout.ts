@@ -16,7 +16,7 @@ export interface Hub<Sink> {
 export type Broadcast<Sink extends SourceEvents> = (hub: Hub<Sink>) => Sink;
 
 export const lineBroadcast: Broadcast<LineSink> = (hub) => ({
-  onLines: (lines: string[]) => hub.each((s) => s.onLines(lines)),
+  onLines: (lines: string[], more?: boolean) => hub.each((s) => s.onLines(lines, more)),
   onNotice: (msg: string) => hub.each((s) => s.onNotice(msg)),
   onError: (err: Error) => hub.failed(err),
 });

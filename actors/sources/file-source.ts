@@ -9,7 +9,7 @@ import { DirWatch } from './dir-watch.js';
 import { decideResume, findRotated } from './file-resume.js';
 import { FileTrack } from './file-track.js';
 import type { PositionStore } from './position.js';
-import { asError, type LineSink, type Source } from './source.js';
+import { asError, MAX_BURST, type LineSink, type Source } from './source.js';
 
 /**
  * Bytes per read of a file that has more to give. 128 KiB: a batch, its decoded lines and their
@@ -297,6 +297,8 @@ export class FileSource implements Source<LineSink> {
   /** Reads and delivers until the end of the file; returns the bytes read. */
   private async readToEnd(track: FileTrack, role: 'current' | 'draining'): Promise<number> {
     let total = 0;
+    // batches delivered with `more` since the last position save: the burst is open
+    let held = 0;
     while (this.active()) {
       const r = await track.read(this.buf);
       if (r.bytes === 0) break;
@@ -310,11 +312,20 @@ export class FileSource implements Source<LineSink> {
         if (role === 'current') this.owner = track;
         // The position to save must name the file by its first line, known once a line is complete.
         if (this.owner === track && track.hash === null) track.hash = await track.readHeadHash();
-        if (!this.active() || !this.deliver(r.lines)) break;
-        if (this.owner === track) this.save(track);
+        if (!this.active()) break;
+        // a full read: more follows at once, and the consumer may finish these lines with the next ones
+        const more = r.bytes === this.buf.length && held < MAX_BURST - 1;
+        if (!this.deliver(r.lines, more)) return total;
+        if (more) held++;
+        else {
+          held = 0;
+          if (this.owner === track) this.save(track);
+        }
       }
       if (r.bytes < this.buf.length) break; // a short read: the end, for now
     }
+    // the burst ends here (the file ended on a full buffer, or reading stops): let the consumer finish
+    if (held > 0 && this.active() && this.deliver([], false) && this.owner === track) this.save(track);
     return total;
   }
 
@@ -366,9 +377,9 @@ export class FileSource implements Source<LineSink> {
   }
 
   /** Hands a batch over; a throwing consumer fails the source and the batch stays unacknowledged. */
-  private deliver(lines: string[]): boolean {
+  private deliver(lines: string[], more = false): boolean {
     try {
-      this.sink?.onLines(lines);
+      this.sink?.onLines(lines, more);
     } catch (err) {
       this.fail(err);
       return false;

@@ -15,10 +15,18 @@ export interface SourceEvents {
  * must finish with the lines (synchronously) before returning. Throwing fails the source and the
  * batch is not acknowledged (it is read again after a restart). The array is handed over: the source
  * never changes it afterwards (the modules sharing a fanned-out batch parse it once, by its identity).
+ *
+ * `more` (a burst): the source read a full buffer and delivers again at once. The consumer may then
+ * hold what it made of the batch and finish it together with the next ones (one transaction instead
+ * of several); the source saves no position meanwhile and ends every burst with a delivery without
+ * `more` (an empty one if need be), after at most MAX_BURST batches.
  */
 export interface LineSink extends SourceEvents {
-  onLines(lines: string[]): void;
+  onLines(lines: string[], more?: boolean): void;
 }
+
+/** At most this many batches in a row are delivered with `more`. */
+export const MAX_BURST = 4;
 
 /** Live counters, readable at any time. */
 export interface SourceCounters {

@@ -9,6 +9,7 @@ import test, { type ExecutionContext } from 'ava';
 import { CollectSink } from '../../actors/sources/collect-sink.js';
 import { decideResume, type ResumeDecision } from '../../actors/sources/file-resume.js';
 import { FileSource, type FileSourceOptions } from '../../actors/sources/file-source.js';
+import { MAX_BURST } from '../../actors/sources/source.js';
 import { firstLineHash, type Position } from '../../actors/sources/position.js';
 import { JsonFileStore, MemoryStore } from '../../actors/sources/stores.js';
 import { xorshift32 as rng } from '../helpers/prng.js';
@@ -45,6 +46,38 @@ test('the very first run starts at the end and saves that position at once', asy
   t.is(src.linesRead, 2);
   t.is(src.bytesRead, 12);
   t.is(store.load()?.offset, 30);
+});
+
+test('full reads come as a burst of at most MAX_BURST batches, the position saved only at its end, an empty batch ending a burst the file ended in', async (t) => {
+  const path = join(tempDir(t), 'auth.log');
+  writeFileSync(path, '');
+  const store = new MemoryStore<Position>();
+  const saved: number[] = [];
+  const save = store.save.bind(store);
+  store.save = (p: Position) => {
+    saved.push(p.offset);
+    save(p);
+  };
+  const { sink } = await follow(t, { path, positions: store, readBytes: 1024 });
+  saved.length = 0;
+  // 10 KiB of 64-byte lines in one write: ten full reads, then nothing
+  const lines = numbered('line', 0, 160).map((l) => l.padEnd(63, '.'));
+  appendFileSync(path, text(lines));
+  await sink.untilLines(160);
+  await sink.until(() => sink.more.at(-1) === false, 2000, 'the end of the burst');
+  t.deepEqual(sink.lines, lines);
+  t.true(sink.more.includes(true), `a burst: ${JSON.stringify(sink.more)}`);
+  let run = 0;
+  let bytes = 0;
+  const ends: number[] = [];
+  sink.more.forEach((more, i) => {
+    bytes += sink.batches[i]! * 64;
+    run = more ? run + 1 : 0;
+    t.true(run < MAX_BURST, `at most ${MAX_BURST - 1} batches in a row with more`);
+    if (!more) ends.push(bytes);
+  });
+  t.deepEqual(saved, ends, 'a position is saved after each batch that ends a burst, and only then');
+  if (sink.more.at(-2) === true) t.is(sink.batches.at(-1), 0, 'the file ended on a full buffer: an empty batch ends the burst');
 });
 
 test('a partial last line at start is delivered once its newline comes', async (t) => {
